@@ -1,0 +1,87 @@
+# Two commands for a newcomer: `make run` (set up, build, start the bot) and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+export RASA_TELEMETRY_ENABLED := false
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+export PYTHONUNBUFFERED := 1
+export RASA_PORT ?= 5005
+export ACTION_PORT ?= 5055
+export WEB_PORT ?= 8000
+export WEB_HOST ?= 0.0.0.0
+export WEB_WORKERS ?= 2
+export ACTION_SERVER_URL ?= http://127.0.0.1:$(ACTION_PORT)/webhook
+export RASA_URL ?= http://127.0.0.1:$(RASA_PORT)
+export INDEX_DIR ?= var/index
+export SANIC_HOST := 127.0.0.1
+
+VENV := .venv/bin
+RASA := .venv-rasa/bin/rasa
+SETUP_STAMPS := .venv/.stamp .venv-rasa/.stamp
+KNOWLEDGE := $(shell find knowledge -type f -not -path 'knowledge/flows/*' 2>/dev/null)
+RASA_DATA := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
+MODEL := models/current.tar.gz
+INDEX := $(INDEX_DIR)/manifest.json
+
+.PHONY: help setup run test test-fast lint format validate check train index eval-retrieval \
+        bench-retrieval eval-nlu test-stories clean
+
+help:
+	@echo "make run    set up what is missing, build, and start the bot on http://localhost:$(WEB_PORT)/"
+	@echo "make test   set up what is missing and run the whole test suite"
+	@echo "Also: setup index train validate check lint eval-retrieval bench-retrieval eval-nlu"
+
+$(SETUP_STAMPS): pyproject.toml constraints.txt requirements-rasa.txt scripts/setup.sh
+	@bash scripts/setup.sh
+
+setup: $(SETUP_STAMPS)
+
+# The index is rebuilt only when knowledge/ changes (and then only changed documents are
+# re-embedded); the model only when its training data or config changes.
+$(INDEX): $(KNOWLEDGE) $(SETUP_STAMPS)
+	$(VENV)/python -m bot ingest
+
+index: $(INDEX)
+
+$(MODEL): $(RASA_DATA) $(SETUP_STAMPS)
+	@mkdir -p models
+	$(RASA) train --config config.yml --domain domain.yml --data data --out models --fixed-model-name current
+
+train: $(MODEL)
+
+run: setup index train check
+	@RASA_TOKEN=$${RASA_TOKEN:-$$(cat var/rasa_token)} $(VENV)/honcho start -f Procfile
+
+validate: setup
+	$(RASA) data validate --fail-on-warnings
+
+check: setup
+	$(VENV)/python -m bot check
+
+lint: setup
+	$(VENV)/ruff check bot actions web tests scripts
+	$(VENV)/ruff format --check bot actions web tests scripts
+
+format: setup
+	$(VENV)/ruff format bot actions web tests scripts
+	$(VENV)/ruff check --fix bot actions web tests scripts
+
+test-stories: $(MODEL)
+	$(RASA) test core --stories tests/stories --model $(MODEL) --out var/results/core --fail-on-prediction-errors
+
+test: setup index train validate check lint test-stories
+	$(VENV)/pytest
+
+eval-retrieval: $(INDEX)
+	$(VENV)/python -m scripts.eval_retrieval
+
+bench-retrieval: $(INDEX)
+	$(VENV)/python -m scripts.bench_retrieval
+
+eval-nlu: setup
+	$(VENV)/python scripts/eval_nlu.py
+
+clean:
+	rm -rf var/index var/results models/current.tar.gz tests/artifacts

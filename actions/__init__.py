@@ -1,0 +1,1 @@
+"""Rasa custom actions. Thin: the work is done in `bot/`."""

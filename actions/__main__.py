@@ -1,0 +1,41 @@
+"""Start the action server on loopback after checking its data, so a missing or mismatched
+index fails at start-up with the fix named, not at the first question."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+from bot import resources
+from bot.settings import get_settings
+
+
+def main() -> int:
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        resources.get_contacts()
+        resources.get_flows()
+        retriever = resources.get_retriever()
+    except Exception as exc:
+        print(f"action server: cannot start: {exc}", file=sys.stderr)
+        return 2
+    resources.encode(["warm up"])  # load the model before the first practitioner waits for it
+    logging.getLogger(__name__).info(
+        "knowledge index: %d documents, %d passages (%s)",
+        len(retriever.documents), len(retriever.passages), get_settings().index_dir,
+    )
+    os.environ.setdefault("SANIC_HOST", "127.0.0.1")
+    from rasa_sdk.endpoint import run
+    from rasa_sdk.executor import ActionExecutor
+
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    run(executor, port=int(os.environ.get("ACTION_PORT", "5055")), cors_origins=None,
+        endpoints="endpoints.yml")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+"""Helpers shared by the actions: sending bot-layer messages through Rasa's dispatcher."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.contacts import Contact
+from bot.flows.render import Message
+
+
+def send(dispatcher: CollectingDispatcher, msg: Message) -> None:
+    """Text and buttons go as Rasa text; sources, contact cards and the copy flag travel in
+    the custom payload, which the web app merges back into the message."""
+    extra: dict[str, Any] = {
+        k: msg[k] for k in ("sources", "contacts", "copy") if msg.get(k)
+    }
+    kwargs: dict[str, Any] = {"text": msg["text"]}
+    if msg.get("buttons"):
+        kwargs["buttons"] = msg["buttons"]
+    if extra:
+        kwargs["json_message"] = extra
+    dispatcher.utter_message(**kwargs)
+
+
+def contact_cards(contacts: list[Contact]) -> dict[str, Any]:
+    return {"contacts": [c.card() for c in contacts]}
+
+
+def latest_text(tracker: Tracker) -> str:
+    text = tracker.latest_message.get("text") or ""
+    return "" if text.startswith("/") else text
+
+
+def latest_entity(tracker: Tracker, name: str) -> str | None:
+    value = next(tracker.get_latest_entity_values(name), None)
+    return str(value) if value is not None else None
+
+
+def intent_info(tracker: Tracker) -> tuple[str, float]:
+    intent = tracker.latest_message.get("intent") or {}
+    ranking = tracker.latest_message.get("intent_ranking") or []
+    name = intent.get("name") or ""
+    confidence = float(intent.get("confidence") or 0.0)
+    if name == "nlu_fallback" and len(ranking) > 1:
+        # The fallback hides the real guess; trainers want to see it.
+        name, confidence = ranking[1].get("name", ""), float(ranking[1].get("confidence", 0.0))
+    return name, confidence

@@ -1,0 +1,93 @@
+"""Who to call: numbers only from knowledge/contacts.yml, each with its hours and source."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import latest_entity, send
+from bot import resources
+from bot.contacts import Contact
+from bot.flows.render import message
+
+OUT_OF_HOURS = ["edt", "adult_social_care", "police"]
+DEFAULT = ["front_door", "consultation_line", "edt", "adult_social_care", "lado"]
+
+
+def choose_contacts(
+    contacts: dict[str, Contact], service: str | None, urgency: str | None, intent: str
+) -> list[Contact]:
+    if intent == "talk_to_person":
+        ids = ["consultation_line", "front_door"]
+    elif service in contacts:
+        ids = [service]
+    elif service in {"police", "emergency"}:
+        ids = ["emergency", "police"]
+    elif urgency == "out_of_hours":
+        ids = OUT_OF_HOURS
+    elif urgency == "urgent":
+        ids = ["emergency", "front_door", "edt"]
+    else:
+        ids = DEFAULT
+    return [contacts[i] for i in ids if i in contacts]
+
+
+def describe(contact: Contact) -> str:
+    option = f", option {contact.option}" if contact.option else ""
+    text = f"{contact.name}: {contact.number}{option}. {contact.hours}. {contact.when}"
+    if contact.note:
+        text += f" ({contact.note})"
+    return text
+
+
+class ActionContact(Action):
+    def name(self) -> str:
+        return "action_contact"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        contacts = resources.get_contacts()
+        intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
+        chosen = choose_contacts(
+            contacts, latest_entity(tracker, "service"), latest_entity(tracker, "urgency"), intent
+        )
+        lead = (
+            "A person is a phone call away. For advice on a case, ring the professional "
+            "consultation line:"
+            if intent == "talk_to_person"
+            else "If anyone is in immediate danger, call 999 first. Otherwise:"
+        )
+        body = "\n".join(f"• {describe(c)}" for c in chosen)
+        sources = []
+        for c in chosen:
+            if {"title": c.name, "url": c.source_url} not in sources:
+                sources.append({"title": c.name, "url": c.source_url})
+        send(dispatcher, message(f"{lead}\n{body}", contacts=chosen, sources=sources))
+        return []
+
+
+class ActionUrgentContacts(Action):
+    """Follows the 999 response (which Rasa sends even if this server is down) with the local
+    numbers to use once the person is safe."""
+
+    def name(self) -> str:
+        return "action_urgent_contacts"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        contacts = resources.get_contacts()
+        chosen = [contacts[i] for i in ("emergency", "front_door", "edt") if i in contacts]
+        send(
+            dispatcher,
+            message(
+                "When the person is safe, tell your safeguarding lead and make a referral:\n"
+                + "\n".join(f"• {describe(c)}" for c in chosen[1:]),
+                contacts=chosen,
+            ),
+        )
+        return []

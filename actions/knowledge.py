@@ -1,0 +1,114 @@
+"""Answer informational questions from the knowledge index; admit it honestly when weak."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, UserUtteranceReverted
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import intent_info, latest_entity, latest_text, send
+from bot import resources
+from bot.flows.render import message
+from bot.gaps.hook import Gap, record_gap
+from bot.knowledge.answer import answer_question
+from bot.settings import get_settings
+
+SUGGESTED_TOPICS = [
+    {"title": "Make a referral", "payload": "/make_referral"},
+    {"title": "Escalate a disagreement", "payload": "/escalate"},
+    {"title": "Who to call out of hours", "payload": '/ask_contact{"urgency": "out_of_hours"}'},
+    {"title": "What is cuckooing?", "payload": "what is cuckooing"},
+]
+
+
+def dont_know(dispatcher: CollectingDispatcher) -> None:
+    """Never a bare "sorry": say so, offer topics, and give the Front Door number."""
+    contacts = resources.get_contacts()
+    send(
+        dispatcher,
+        message(
+            "I don't have guidance on that in my knowledge base, and I'd rather not guess. "
+            "You could try one of these, or talk it through with your safeguarding lead or "
+            "the Front Door.",
+            buttons=SUGGESTED_TOPICS,
+            contacts=[contacts["front_door"]],
+        ),
+    )
+
+
+def answer_from_knowledge(
+    dispatcher: CollectingDispatcher, tracker: Tracker, fallback_reason: str
+) -> bool:
+    """Search and answer; on a weak result say "I don't know" and log the gap."""
+    settings = get_settings()
+    question = latest_text(tracker)
+    doc_id = latest_entity(tracker, "doc_id")
+    audience = latest_entity(tracker, "audience") or tracker.get_slot("audience")
+    answer = answer_question(
+        resources.get_retriever(),
+        resources.encode,
+        question,
+        settings.retrieval_min_score,
+        audience=audience,
+        doc_id=doc_id,
+    )
+    if answer.confident:
+        send(dispatcher, message(answer.text, buttons=answer.related, sources=answer.sources))
+        return True
+    dont_know(dispatcher)
+    intent, confidence = intent_info(tracker)
+    top = answer.top or {}
+    record_gap(
+        Gap(
+            reason=fallback_reason,
+            text=question,
+            conversation_id=tracker.sender_id,
+            intent=intent,
+            intent_confidence=confidence,
+            top_document=str(top.get("doc_id", "")),
+            top_score=float(top.get("score", 0.0)),
+        )
+    )
+    return False
+
+
+class ActionSearchKnowledge(Action):
+    def name(self) -> str:
+        return "action_search_knowledge"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        reason = "nlu_fallback" if intent == "nlu_fallback" else "weak_retrieval"
+        answer_from_knowledge(dispatcher, tracker, reason)
+        return []
+
+
+class ActionOutOfScope(Action):
+    """Out-of-scope still tries the knowledge base: DIET can be wrong, and a real question
+    answered is better than a polite refusal."""
+
+    def name(self) -> str:
+        return "action_out_of_scope"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        answer_from_knowledge(dispatcher, tracker, "out_of_scope")
+        return []
+
+
+class ActionDefaultFallback(Action):
+    """Rasa's core fallback (no rule or story fits): knowledge first, then honest help."""
+
+    def name(self) -> str:
+        return "action_default_fallback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        answer_from_knowledge(dispatcher, tracker, "nlu_fallback")
+        return [UserUtteranceReverted()]

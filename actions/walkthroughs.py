@@ -1,0 +1,253 @@
+"""Referral and escalation walkthroughs: Rasa forms whose questions, answers and outcomes are
+read from `knowledge/flows/*.yml` (see bot/flows)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, Restarted, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import latest_entity, send
+from bot import resources
+from bot.flows.model import Flow
+from bot.flows.render import message, render_referral, render_stage, stage_count
+from bot.gaps.hook import Gap, record_gap
+
+FORMS = {"referral_form": "referral", "escalation_form": "escalation"}
+
+
+def flow_for_form(form: str) -> Flow:
+    return resources.get_flows()[FORMS[form]]
+
+
+def slot_values(flow: Flow, tracker: Tracker) -> dict[str, Any]:
+    return {slot: tracker.get_slot(slot) for slot in flow.slots if tracker.get_slot(slot)}
+
+
+class FlowFormValidation(FormValidationAction):
+    """Fills the requested slot from a button's `choice` or the practitioner's own words.
+
+    If neither maps to an answer, nothing is set, so Rasa rejects the form step and the rules
+    for interruptions (a question, "stop", "back") take over; the form then asks again.
+    """
+
+    form = ""
+
+    def name(self) -> str:
+        return f"validate_{self.form}"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        flow = flow_for_form(self.form)
+        return flow.required_slots(slot_values(flow, tracker))
+
+    async def get_extraction_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        flow = flow_for_form(self.form)
+        requested = tracker.get_slot("requested_slot")
+        if requested not in flow.slots or tracker.active_loop_name != self.form:
+            return []
+        choice = latest_entity(tracker, "choice")
+        value = flow.match(requested, choice) or flow.match(
+            requested, tracker.latest_message.get("text")
+        )
+        return [SlotSet(requested, value)] if value else []
+
+    async def get_validation_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Extraction already checked the answer against the flow's options."""
+        required = await self.required_slots([], dispatcher, tracker, domain)
+        return [SlotSet(k, v) for k, v in tracker.slots_to_validate().items() if k in required]
+
+
+class ValidateReferralForm(FlowFormValidation):
+    form = "referral_form"
+
+
+class ValidateEscalationForm(FlowFormValidation):
+    form = "escalation_form"
+
+
+class AskFlowQuestion(Action):
+    """`action_ask_<slot>` for every flow question: text and buttons from the flow data."""
+
+    form = ""
+    slot = ""
+
+    def name(self) -> str:
+        return f"action_ask_{self.slot}"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        flow = flow_for_form(self.form)
+        question = flow.question(self.slot)
+        first = self.slot == flow.required_slots(slot_values(flow, tracker))[0]
+        text = f"{flow.intro}\n\n{question.text}" if first and not slot_values(flow, tracker) else question.text
+        send(dispatcher, message(text, buttons=flow.buttons(self.slot)))
+        return []
+
+
+def _ask_actions() -> dict[str, type[AskFlowQuestion]]:
+    """One `action_ask_<slot>` class per question in the flow files (the slots must be in
+    domain.yml; `python -m bot check` verifies that). The classes are kept in a module dict:
+    rasa_sdk finds actions through weak subclass references, so unreferenced classes would be
+    garbage-collected."""
+    classes = {}
+    for form, flow_id in FORMS.items():
+        flow = resources.get_flows()[flow_id]
+        for q in flow.questions:
+            classes[q.slot] = type(
+                f"Ask_{q.slot}", (AskFlowQuestion,), {"form": form, "slot": q.slot}
+            )
+    return classes
+
+
+ASK_ACTIONS = _ask_actions()
+
+
+class ActionReferralOutcome(Action):
+    def name(self) -> str:
+        return "action_referral_outcome"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        flow = flow_for_form("referral_form")
+        for msg in render_referral(flow, slot_values(flow, tracker), resources.get_contacts()):
+            send(dispatcher, msg)
+        return [SlotSet(slot, None) for slot in flow.slots]
+
+
+class ActionEscalationStep(Action):
+    """Shows the next escalation stage; called after the form and on "next stage"."""
+
+    def name(self) -> str:
+        return "action_escalation_step"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        flow = flow_for_form("escalation_form")
+        topic = tracker.get_slot("escalation_topic")
+        if not topic:
+            send(dispatcher, message(
+                "We're not in an escalation walkthrough at the moment. Would you like to start one?",
+                buttons=[{"title": "Escalate a disagreement", "payload": "/escalate"}]))
+            return []
+        last = tracker.get_slot("escalation_stage")
+        stage = int(last or 0) + 1
+        for msg in render_stage(flow, topic, stage):
+            send(dispatcher, msg)
+        if stage >= stage_count(flow):
+            return [SlotSet("escalation_topic", None), SlotSet("escalation_stage", None)]
+        return [SlotSet("escalation_stage", float(stage))]
+
+
+class ActionWalkthroughBack(Action):
+    """"Go back": forget the last answer so the form asks that question again."""
+
+    def name(self) -> str:
+        return "action_walkthrough_back"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        form = tracker.active_loop_name
+        if form not in FORMS:
+            stage = tracker.get_slot("escalation_stage")
+            if stage and tracker.get_slot("escalation_topic"):
+                # Back from escalation stage N shows stage N-1 again.
+                previous = max(int(stage) - 2, 0)
+                return [SlotSet("escalation_stage", float(previous) if previous else None),
+                        *await ActionEscalationStep().run(
+                            dispatcher, _with_stage(tracker, previous), domain)]
+            send(dispatcher, message("There's no earlier step to go back to."))
+            return []
+        flow = flow_for_form(form)
+        values = slot_values(flow, tracker)
+        answered = [s for s in flow.required_slots(values) if values.get(s)]
+        if not answered:
+            send(dispatcher, message("That's the first question, so there's nothing to go back to."))
+            return []
+        previous = answered[-1]
+        send(dispatcher, message("OK, let's go back a step."))
+        return [SlotSet(previous, None), SlotSet("requested_slot", previous)]
+
+
+def _with_stage(tracker: Tracker, stage: int) -> Tracker:
+    copy = tracker.copy()
+    copy.slots["escalation_stage"] = float(stage) if stage else None
+    return copy
+
+
+class ActionWalkthroughStop(Action):
+    """"Stop": leave the walkthrough politely, keep nothing, note an abandoned walkthrough."""
+
+    def name(self) -> str:
+        return "action_walkthrough_stop"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        form = tracker.active_loop_name
+        events: list[EventType] = [SlotSet("escalation_topic", None),
+                                   SlotSet("escalation_stage", None)]
+        if form in FORMS:
+            flow = flow_for_form(form)
+            record_gap(Gap(reason="abandoned", text=f"{flow.title}: stopped at "
+                           f"{tracker.get_slot('requested_slot')}",
+                           conversation_id=tracker.sender_id, intent="stop"))
+            events = [ActiveLoop(None), SlotSet("requested_slot", None),
+                      *[SlotSet(s, None) for s in flow.slots], *events]
+        send(dispatcher, message(
+            "OK, I've stopped the walkthrough. What would you like to do next?",
+            buttons=[{"title": "Make a referral", "payload": "/make_referral"},
+                     {"title": "Escalate a disagreement", "payload": "/escalate"},
+                     {"title": "What can you do?", "payload": "/help"}]))
+        return events
+
+
+class ActionStartReferral(Action):
+    """Prefill what the practitioner already told us: an adult concern, or an audience."""
+
+    def name(self) -> str:
+        return "action_start_referral"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        flow = flow_for_form("referral_form")
+        events: list[EventType] = [SlotSet(slot, None) for slot in flow.slots]
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        audience = "adults" if intent == "raise_adult_concern" else latest_entity(tracker, "audience")
+        if audience in {"children", "adults"}:
+            events.append(SlotSet("referral_audience", audience))
+        return events
+
+
+class ActionRestart(Action):
+    """"Start again" anywhere: forget the whole conversation and offer the main journeys."""
+
+    def name(self) -> str:
+        return "action_restart"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        send(dispatcher, message(
+            "OK, we've started again. What would you like to do?",
+            buttons=[{"title": "Make a referral", "payload": "/make_referral"},
+                     {"title": "Escalate a disagreement", "payload": "/escalate"},
+                     {"title": "What can you do?", "payload": "/help"}]))
+        return [Restarted()]

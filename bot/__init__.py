@@ -1,0 +1,1 @@
+"""Library behind the safeguarding guidance bot: knowledge retrieval, walkthrough flows, gap log."""

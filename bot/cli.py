@@ -1,0 +1,116 @@
+"""`python -m bot <command>`: the operator's commands."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+from bot.settings import get_settings
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from bot.knowledge.ingest import ingest
+
+    settings = get_settings()
+    started = time.perf_counter()
+    report = ingest(settings.knowledge_dir, settings.index_dir, progress=not args.quiet,
+                    full=args.full)
+    print(report.summary())
+    print(f"Index written to {settings.index_dir} in {time.perf_counter() - started:.1f}s")
+    return 1 if args.strict and report.skipped else 0
+
+
+def domain_slots(path: Path) -> set[str]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return set((data.get("slots") or {}).keys())
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Validate the partnership's data: contacts, flows (against domain.yml) and the index."""
+    from bot.contacts import load_contacts
+    from bot.flows.model import load_flows, validate_flows
+
+    settings = get_settings()
+    contacts = load_contacts(settings.contacts_file)
+    flows = load_flows(settings.flows_dir)
+    problems = validate_flows(flows, contacts, domain_slots(Path(args.domain)))
+    for problem in problems:
+        print(f"PROBLEM: {problem}")
+    if not problems:
+        print(f"OK: {len(contacts)} contacts, flows: {', '.join(sorted(flows))}")
+    return 1 if problems else 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from bot import resources
+
+    hits = resources.get_retriever().search(
+        args.query, resources.encode, k=args.k, audience=args.audience, method=args.method
+    )
+    for hit in hits:
+        print(json.dumps(hit.as_dict(), ensure_ascii=False))
+    return 0
+
+
+def cmd_wait_ready(args: argparse.Namespace) -> int:
+    """Used by `make run`: wait until every service is healthy, print the URL, then stay up
+    (honcho stops all processes when one exits)."""
+    import signal
+    import urllib.request
+
+    settings = get_settings()
+    url = f"http://127.0.0.1:{settings.web_port}/healthz"
+    deadline = time.monotonic() + args.timeout
+    started = time.monotonic()
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (loopback)
+                if json.loads(response.read()).get("ok"):
+                    host = "localhost" if settings.web_host in {"0.0.0.0", "127.0.0.1"} else settings.web_host  # noqa: S104
+                    print(f"All services healthy after {time.monotonic() - started:.0f}s. "
+                          f"Open http://{host}:{settings.web_port}/", flush=True)
+                    if args.exit:
+                        return 0
+                    signal.pause()
+                    return 0
+        except OSError:
+            pass
+        except ValueError:
+            pass
+        time.sleep(1)
+    print(f"Services not healthy after {args.timeout}s: see {url}", file=sys.stderr)
+    return 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("ingest", help="build the knowledge index from KNOWLEDGE_DIR")
+    p.add_argument("--full", action="store_true", help="re-embed everything")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--strict", action="store_true", help="exit 1 if any file was skipped")
+    p.set_defaults(func=cmd_ingest)
+    p = sub.add_parser("check", help="validate contacts and walkthrough flows")
+    p.add_argument("--domain", default=str(Path(__file__).resolve().parent.parent / "domain.yml"))
+    p.set_defaults(func=cmd_check)
+    p = sub.add_parser("search", help="search the knowledge index")
+    p.add_argument("query")
+    p.add_argument("-k", type=int, default=3)
+    p.add_argument("--audience", choices=["children", "adults"])
+    p.add_argument("--method", choices=["hybrid", "dense", "bm25"], default="hybrid")
+    p.set_defaults(func=cmd_search)
+    p = sub.add_parser("wait-ready", help="wait until the web app reports all services healthy")
+    p.add_argument("--timeout", type=int, default=300)
+    p.add_argument("--exit", action="store_true", help="exit when healthy instead of waiting")
+    p.set_defaults(func=cmd_wait_ready)
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Walkthroughs (referral, escalation) defined as YAML data and rendered into messages."""

@@ -1,0 +1,236 @@
+"""Load, validate and render the walkthrough flows in `knowledge/flows/*.yml`.
+
+The Rasa forms only collect slots; which questions to ask, which answers are valid, and what
+route, steps and contacts follow are all read from the flow data, so a partnership changes its
+procedure by editing YAML. `validate_flows` runs at action-server start-up and in the tests.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.contacts import Contact
+
+
+class FlowError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Option:
+    id: str
+    title: str
+    synonyms: tuple[str, ...] = ()
+    end: str = ""
+
+
+@dataclass(frozen=True)
+class Question:
+    slot: str
+    text: str
+    options: tuple[Option, ...]
+    ask_if: dict[str, str] = field(default_factory=dict)
+
+    def option(self, option_id: str) -> Option | None:
+        return next((o for o in self.options if o.id == option_id), None)
+
+
+@dataclass
+class Flow:
+    id: str
+    form: str
+    title: str
+    intro: str
+    questions: list[Question]
+    data: dict[str, Any]
+
+    @property
+    def slots(self) -> list[str]:
+        return [q.slot for q in self.questions]
+
+    def question(self, slot: str) -> Question:
+        for q in self.questions:
+            if q.slot == slot:
+                return q
+        raise KeyError(slot)
+
+    def ending(self, values: dict[str, Any]) -> str:
+        """The early ending chosen so far (e.g. immediate danger), if any."""
+        for q in self.questions:
+            option = q.option(str(values.get(q.slot))) if values.get(q.slot) else None
+            if option and option.end:
+                return option.end
+        return ""
+
+    def required_slots(self, values: dict[str, Any]) -> list[str]:
+        """The questions that apply given the answers so far, in order. An answer that ends
+        the walkthrough (immediate danger) is the last one: nothing after it is asked."""
+        required = []
+        for q in self.questions:
+            if not all(str(values.get(k)) == str(v) for k, v in q.ask_if.items()):
+                continue
+            required.append(q.slot)
+            option = q.option(str(values.get(q.slot))) if values.get(q.slot) else None
+            if option and option.end:
+                break
+        return required
+
+    def match(self, slot: str, text: str | None) -> str | None:
+        """Map a free-text answer or a button's option id to an option id of this question."""
+        if not text:
+            return None
+        q = self.question(slot)
+        cleaned = _normalise(text)
+        for option in q.options:
+            if cleaned in {_normalise(option.id), _normalise(option.title)}:
+                return option.id
+        # Whole-phrase synonym match; the longest synonym wins ("not safe" beats "no").
+        best: tuple[int, str] | None = None
+        for option in q.options:
+            for synonym in option.synonyms:
+                syn = _normalise(synonym)
+                if syn and re.search(rf"(?<![a-z0-9]){re.escape(syn)}(?![a-z0-9])", cleaned):
+                    if best is None or len(syn) > best[0]:
+                        best = (len(syn), option.id)
+        return best[1] if best else None
+
+    def buttons(self, slot: str) -> list[dict[str, str]]:
+        return [
+            {"title": o.title, "payload": f'/inform{{"choice": "{o.id}"}}'}
+            for o in self.question(slot).options
+        ]
+
+    def answer_title(self, slot: str, option_id: str) -> str:
+        option = self.question(slot).option(option_id)
+        return option.title if option else option_id
+
+
+def _normalise(text: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"[^a-z0-9' -]", " ", text.lower())).strip()
+
+
+def load_flow(path: Path) -> Flow:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise FlowError(f"{path.name}: cannot read: {exc}") from exc
+    if not isinstance(data, dict):
+        raise FlowError(f"{path.name}: must be a mapping")
+    for key in ("id", "form", "title", "intro", "questions"):
+        if not data.get(key):
+            raise FlowError(f"{path.name}: missing {key!r}")
+    questions = []
+    for i, q in enumerate(data["questions"]):
+        if not isinstance(q, dict) or not q.get("slot") or not q.get("text"):
+            raise FlowError(f"{path.name}: question #{i + 1} needs 'slot' and 'text'")
+        options = []
+        for o in q.get("options") or []:
+            if not isinstance(o, dict) or not o.get("id") or not o.get("title"):
+                raise FlowError(f"{path.name}: an option of {q['slot']} needs 'id' and 'title'")
+            options.append(
+                Option(
+                    id=str(o["id"]),
+                    title=str(o["title"]),
+                    synonyms=tuple(str(s) for s in o.get("synonyms") or ()),
+                    end=str(o.get("end") or ""),
+                )
+            )
+        if len(options) < 2:
+            raise FlowError(f"{path.name}: question {q['slot']} needs at least two options")
+        if len({o.id for o in options}) != len(options):
+            raise FlowError(f"{path.name}: question {q['slot']} has duplicate option ids")
+        ask_if = q.get("ask_if") or {}
+        if not isinstance(ask_if, dict):
+            raise FlowError(f"{path.name}: ask_if of {q['slot']} must be a mapping")
+        questions.append(
+            Question(
+                slot=str(q["slot"]),
+                text=str(q["text"]),
+                options=tuple(options),
+                ask_if={str(k): str(v) for k, v in ask_if.items()},
+            )
+        )
+    if len({q.slot for q in questions}) != len(questions):
+        raise FlowError(f"{path.name}: two questions use the same slot")
+    return Flow(
+        id=str(data["id"]),
+        form=str(data["form"]),
+        title=str(data["title"]),
+        intro=str(data["intro"]),
+        questions=questions,
+        data=data,
+    )
+
+
+def load_flows(directory: Path) -> dict[str, Flow]:
+    flows = {}
+    for path in sorted(directory.glob("*.yml")):
+        flow = load_flow(path)
+        flows[flow.id] = flow
+    return flows
+
+
+def validate_flows(
+    flows: dict[str, Flow], contacts: dict[str, Contact], domain_slots: set[str] | None = None
+) -> list[str]:
+    """Every problem a partnership's edit could introduce, as readable sentences."""
+    problems: list[str] = []
+
+    def check_contacts(where: str, ids: Any) -> None:
+        for cid in ids or []:
+            if cid not in contacts:
+                problems.append(f"{where}: unknown contact id {cid!r}")
+
+    for flow in flows.values():
+        where = f"flow {flow.id}"
+        if domain_slots is not None:
+            for slot in flow.slots:
+                if slot not in domain_slots:
+                    problems.append(f"{where}: slot {slot!r} is not declared in domain.yml")
+        slot_names = set(flow.slots)
+        for q in flow.questions:
+            for k, v in q.ask_if.items():
+                if k not in slot_names:
+                    problems.append(f"{where}: {q.slot} ask_if names unknown slot {k!r}")
+                elif flow.question(k).option(v) is None:
+                    problems.append(f"{where}: {q.slot} ask_if {k}={v!r} is not an option")
+            for o in q.options:
+                if o.end and o.end not in (flow.data.get("endings") or {}):
+                    problems.append(f"{where}: option {o.id} ends at unknown ending {o.end!r}")
+        for name, ending in (flow.data.get("endings") or {}).items():
+            check_contacts(f"{where} ending {name}", ending.get("contacts"))
+        for i, outcome in enumerate(flow.data.get("outcomes") or []):
+            check_contacts(f"{where} outcome #{i + 1}", outcome.get("contacts"))
+        for key, ids in (flow.data.get("category_contacts") or {}).items():
+            check_contacts(f"{where} category {key}", ids)
+        if flow.data.get("outcomes"):
+            problems.extend(_unreachable_paths(flow))
+        if flow.id == "escalation" and not flow.data.get("stages"):
+            problems.append(f"{where}: needs at least one stage")
+    return problems
+
+
+def _unreachable_paths(flow: Flow) -> list[str]:
+    """Every complete set of answers must lead to an outcome: no path dead-ends."""
+    problems = []
+    choices = [[o.id for o in q.options if not o.end] for q in flow.questions]
+    for combo in itertools.product(*choices):
+        values = dict(zip(flow.slots, combo, strict=True))
+        asked = {s: values[s] for s in flow.required_slots(values)}
+        if find_outcome(flow, asked) is None:
+            problems.append(f"flow {flow.id}: no outcome for answers {asked}")
+            break
+    return problems
+
+
+def find_outcome(flow: Flow, values: dict[str, Any]) -> dict[str, Any] | None:
+    for outcome in flow.data.get("outcomes") or []:
+        if all(str(values.get(k)) == str(v) for k, v in (outcome.get("when") or {}).items()):
+            return outcome
+    return None

@@ -1,0 +1,1 @@
+"""Questions the bot could not answer, kept (redacted) for trainers."""

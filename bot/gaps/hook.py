@@ -1,0 +1,50 @@
+"""The one place the bot reports a gap. The store (issue #6) registers itself as a sink; until
+one is registered nothing is written, because nothing a user typed may be stored unredacted."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+REASONS = {"nlu_fallback", "weak_retrieval", "out_of_scope", "negative_feedback", "abandoned"}
+
+
+@dataclass
+class Gap:
+    reason: str
+    text: str
+    conversation_id: str
+    intent: str = ""
+    intent_confidence: float = 0.0
+    top_document: str = ""
+    top_score: float = 0.0
+    answer_given: str = ""
+    channel: str = "rest"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+Sink = Callable[[Gap], None]
+_sinks: list[Sink] = []
+
+
+def register_sink(sink: Sink) -> None:
+    _sinks.append(sink)
+
+
+def clear_sinks() -> None:
+    _sinks.clear()
+
+
+def record_gap(gap: Gap) -> None:
+    if gap.reason not in REASONS:
+        raise ValueError(f"unknown gap reason {gap.reason!r}")
+    log.info("gap recorded: reason=%s intent=%s doc=%s", gap.reason, gap.intent, gap.top_document)
+    for sink in _sinks:
+        try:
+            sink(gap)
+        except Exception:  # a broken store must never break the chat
+            log.exception("gap sink failed")

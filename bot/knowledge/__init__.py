@@ -1,0 +1,1 @@
+"""Knowledge base: documents in, passages out, searched by meaning and by words."""

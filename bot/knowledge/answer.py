@@ -1,0 +1,76 @@
+"""Turn search hits into what the practitioner reads: one passage, where it came from, and
+where to go next. Below the confidence threshold the bot says it does not know."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from bot.knowledge.search import Hit, Retriever
+
+MAX_ANSWER_CHARS = 700
+
+
+@dataclass
+class KnowledgeAnswer:
+    confident: bool
+    text: str
+    sources: list[dict[str, str]] = field(default_factory=list)
+    related: list[dict[str, str]] = field(default_factory=list)
+    top: dict[str, Any] | None = None
+
+
+def trim(text: str, limit: int = MAX_ANSWER_CHARS) -> str:
+    """Cut at a sentence or bullet boundary so the reader never gets half a sentence."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    boundary = max(cut.rfind(". "), cut.rfind(".\n"), cut.rfind("\n• "), cut.rfind("\n"))
+    if boundary > limit // 2:
+        cut = cut[: boundary + 1]
+    return cut.rstrip() + " …"
+
+
+def answer_question(
+    retriever: Retriever,
+    encode: Callable[[list[str]], np.ndarray],
+    question: str,
+    min_score: float,
+    audience: str | None = None,
+    doc_id: str | None = None,
+) -> KnowledgeAnswer:
+    hits: list[Hit]
+    if doc_id and doc_id in retriever.documents:
+        # A "related" button names the document: show its best passage for the question.
+        doc = retriever.documents[doc_id]
+        hits = [h for h in retriever.search(doc.title, encode, k=50, one_per_document=False)
+                if h.document.doc_id == doc_id][:1]
+        if hits:
+            hits[0].score = 1.0
+    else:
+        hits = retriever.search(question, encode, k=3, audience=audience)
+    if not hits or hits[0].score < min_score:
+        return KnowledgeAnswer(confident=False, text="", top=hits[0].as_dict() if hits else None)
+    best = hits[0]
+    heading = best.document.title
+    if best.passage.section and best.passage.section.lower() != heading.lower():
+        heading = f"{heading}: {best.passage.section}"
+    text = f"{heading}\n\n{trim(best.passage.text)}"
+    source = {"title": best.document.display_title, "url": best.document.source_url}
+    related = [
+        {
+            "title": h.document.title,
+            "payload": f'/ask_knowledge{{"doc_id": "{h.document.doc_id}"}}',
+        }
+        for h in hits[1:3]
+        if h.score >= min_score * 0.9
+    ]
+    return KnowledgeAnswer(True, text, [source], related, best.as_dict())
+
+
+def strip_payload(text: str) -> str:
+    return re.sub(r"^/\w+(\{.*\})?$", "", text.strip())

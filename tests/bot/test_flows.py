@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.cli import domain_slots
+from bot.flows.model import FlowError, load_flow, validate_flows
+from bot.flows.render import render_referral, render_stage, stage_count
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_shipped_flows_are_valid_against_contacts_and_domain(flows, contacts):
+    assert validate_flows(flows, contacts, domain_slots(ROOT / "domain.yml")) == []
+
+
+def test_danger_yes_ends_the_referral_immediately(flows):
+    flow = flows["referral"]
+    assert flow.required_slots({"referral_danger": "yes"}) == ["referral_danger"]
+    assert flow.required_slots({"referral_danger": "no"})[0] == "referral_danger"
+
+
+def test_office_hours_are_only_asked_about_children(flows):
+    flow = flows["referral"]
+    assert "referral_hours" in flow.required_slots({"referral_audience": "children"})
+    assert "referral_hours" not in flow.required_slots({"referral_audience": "adults"})
+
+
+@pytest.mark.parametrize(
+    ("slot", "text", "expected"),
+    [
+        ("referral_danger", "nope", "no"),
+        ("referral_danger", "Yes", "yes"),
+        ("referral_audience", "it's about a 15 year old pupil", "children"),
+        ("referral_audience", "elderly man in a care home", "adults"),
+        ("referral_hours", "it's the weekend", "out_of_hours"),
+        ("referral_consent", "it's not safe to ask them", "not_safe"),
+        ("referral_category", "I think it's county lines", "exploitation"),
+        ("referral_audience", "children", "children"),
+        ("referral_audience", "what's the weather", None),
+    ],
+)
+def test_free_text_answers_map_to_options(flows, slot, text, expected):
+    assert flows["referral"].match(slot, text) == expected
+
+
+def test_referral_outcome_uses_contacts_data_and_ends_with_a_summary(flows, contacts):
+    answers = {"referral_danger": "no", "referral_audience": "children",
+               "referral_hours": "out_of_hours", "referral_consent": "not_safe",
+               "referral_category": "allegation"}
+    messages = render_referral(flows["referral"], answers, contacts)
+    numbers = {c["number"] for m in messages for c in m["contacts"]}
+    assert contacts["edt"].number in numbers
+    assert contacts["lado"].number in numbers
+    assert messages[-1]["copy"] is True
+    assert "Emergency Duty Team" in messages[-1]["text"]
+
+
+def test_adult_route_flags_the_unconfirmed_detail(flows, contacts):
+    answers = {"referral_danger": "no", "referral_audience": "adults",
+               "referral_consent": "sought", "referral_category": "abuse_neglect"}
+    text = "\n".join(m["text"] for m in render_referral(flows["referral"], answers, contacts))
+    assert "not confirmed" in text
+    assert "01926 412080" in text
+
+
+def test_escalation_gives_no_warwickshire_timescales_and_ends_with_the_protocol(flows):
+    flow = flows["escalation"]
+    last = stage_count(flow)
+    texts = [m["text"] for s in range(1, last + 1) for m in render_stage(flow, "threshold", s)]
+    assert not any("Timescale" in t for t in texts)
+    assert "Escalation Process" in texts[-2]
+    assert "check the current protocol" in texts[0]
+
+
+def test_broken_flow_is_reported_in_plain_words(tmp_path, contacts):
+    bad = {"id": "x", "form": "x_form", "title": "X", "intro": "i",
+           "questions": [{"slot": "a", "text": "?", "options": [
+               {"id": "p", "title": "P"}, {"id": "q", "title": "Q", "end": "nowhere"}]}],
+           "outcomes": [{"when": {"a": "p"}, "route": "r", "contacts": ["no_such_contact"]}]}
+    path = tmp_path / "x.yml"
+    path.write_text(yaml.safe_dump(bad))
+    problems = validate_flows({"x": load_flow(path)}, contacts, {"a"})
+    assert any("unknown ending" in p for p in problems)
+    assert any("no_such_contact" in p for p in problems)
+
+
+def test_flow_without_questions_is_refused(tmp_path):
+    path = tmp_path / "y.yml"
+    path.write_text("id: y\nform: f\ntitle: t\nintro: i\n")
+    with pytest.raises(FlowError, match="questions"):
+        load_flow(path)

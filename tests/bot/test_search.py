@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.knowledge import embed
+from bot.knowledge.answer import answer_question
+from bot.knowledge.ingest import ingest
+from bot.knowledge.search import IndexError_, Retriever, expand_query, tokenize
+from bot.settings import get_settings
+
+
+def test_acronyms_are_expanded():
+    assert "child criminal exploitation" in expand_query("signs of CCE?", {"cce": "child criminal exploitation"})
+    assert expand_query("success", {"cce": "x"}) == "success"
+
+
+def test_tokenize_stems_and_drops_stopwords():
+    assert tokenize("What are the signs of neglecting children") == ["sign", "neglect", "children"]
+
+
+@pytest.mark.parametrize(
+    ("question", "doc_id"),
+    [
+        ("drug dealers have moved into my client's flat", "exploitation/cuckooing"),
+        ("what is a LADO", "procedures/lado-allegations"),
+        ("nobody got back to me after I sent the MAC form", "procedures/referral-feedback-loop"),
+    ],
+)
+def test_hybrid_search_finds_the_answering_document(retriever, encode, question, doc_id):
+    hits = retriever.search(question, encode, k=3)
+    assert doc_id in [h.document.doc_id for h in hits]
+
+
+def test_audience_filter_excludes_the_other_audience(retriever, encode):
+    hits = retriever.search("abuse and neglect", encode, k=10, audience="adults")
+    assert hits
+    assert all(h.document.audience in {"adults", "all"} for h in hits)
+
+
+def test_gibberish_is_below_the_confidence_threshold(retriever, encode):
+    answer = answer_question(retriever, encode, "qwpoeiru zzxmn", get_settings().retrieval_min_score)
+    assert not answer.confident
+
+
+def test_answer_carries_passage_title_and_source(retriever, encode):
+    answer = answer_question(retriever, encode, "what is cuckooing", get_settings().retrieval_min_score)
+    assert answer.confident
+    assert "Cuckooing" in answer.text
+    assert answer.sources[0]["url"].startswith("http")
+    assert len(answer.related) <= 2
+
+
+def test_incremental_ingest_reuses_unchanged_vectors(tmp_path):
+    knowledge = tmp_path / "k"
+    knowledge.mkdir()
+    for name in ("a", "b"):
+        (knowledge / f"{name}.md").write_text(
+            f"---\ntitle: Topic {name}\ntype: definition\naudience: all\n"
+            f"source_url: https://example.org/{name}\nreview_by: 2030-01-01\n---\n"
+            f"## What it is\nTopic {name} is a safeguarding subject with several words here.\n"
+        )
+    index = tmp_path / "index"
+    first = ingest(knowledge, index)
+    assert first.embedded == first.passages == 2
+    second = ingest(knowledge, index)
+    assert second.embedded == 0
+    (knowledge / "b.md").write_text((knowledge / "b.md").read_text() + "\nMore words about b.\n")
+    third = ingest(knowledge, index)
+    assert third.embedded == 1
+    manifest = json.loads((index / "manifest.json").read_text())
+    assert manifest["model_hash"] == embed.model_fingerprint()
+    assert set(manifest["documents"]) == {"a", "b"}
+
+
+def test_index_from_another_model_is_refused(tmp_path):
+    knowledge = tmp_path / "k"
+    knowledge.mkdir()
+    (knowledge / "a.md").write_text(
+        "---\ntitle: A\ntype: definition\naudience: all\nsource_url: https://e.org\n"
+        "review_by: 2030-01-01\n---\n## What it is\nA is a topic with enough words to index.\n"
+    )
+    ingest(knowledge, tmp_path / "index")
+    manifest_path = tmp_path / "index" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["model_hash"] = "0" * 64
+    manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(IndexError_, match="make index"):
+        Retriever.load(tmp_path / "index", expected_model_hash=embed.model_fingerprint())
+    with pytest.raises(IndexError_, match="make index"):
+        Retriever.load(tmp_path / "missing")

@@ -1,0 +1,110 @@
+"""Shared fixtures. The e2e stack is the real thing: Rasa, the action server and the web app
+started with the same Procfile as `make run`, on test ports, on loopback."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+@pytest.fixture(scope="session")
+def retriever():
+    from bot import resources
+
+    return resources.get_retriever()
+
+
+@pytest.fixture(scope="session")
+def encode():
+    from bot import resources
+
+    return resources.encode
+
+
+@pytest.fixture(scope="session")
+def contacts():
+    from bot import resources
+
+    return resources.get_contacts()
+
+
+@pytest.fixture(scope="session")
+def flows():
+    from bot import resources
+
+    return resources.get_flows()
+
+
+class Stack:
+    def __init__(self, web_port: int, rasa_port: int, action_port: int) -> None:
+        self.web = f"http://127.0.0.1:{web_port}"
+        self.rasa = f"http://127.0.0.1:{rasa_port}"
+        self.action = f"http://127.0.0.1:{action_port}"
+        self.env = {
+            **os.environ,
+            "WEB_PORT": str(web_port),
+            "WEB_HOST": "127.0.0.1",
+            "WEB_WORKERS": "1",
+            "RASA_PORT": str(rasa_port),
+            "ACTION_PORT": str(action_port),
+            "RASA_URL": self.rasa,
+            "ACTION_SERVER_URL": f"{self.action}/webhook",
+            "SANIC_HOST": "127.0.0.1",
+            "RASA_TOKEN": "test-token-" + str(os.getpid()),
+            "RASA_TELEMETRY_ENABLED": "false",
+        }
+        self.proc: subprocess.Popen | None = None
+        self.log = ROOT / "var" / "e2e-stack.log"
+
+    def start(self, timeout: float = 240) -> None:
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        out = self.log.open("w")
+        self.proc = subprocess.Popen(  # noqa: S603
+            [str(ROOT / ".venv/bin/honcho"), "start", "-f", "Procfile", "rasa", "actions", "web"],
+            cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"stack exited early; see {self.log}")
+            try:
+                if requests.get(f"{self.web}/healthz", timeout=2).json().get("ok"):
+                    return
+            except (requests.RequestException, ValueError):
+                pass
+            time.sleep(1)
+        self.stop()
+        raise RuntimeError(f"stack not healthy after {timeout}s; see {self.log}")
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+
+    def chat(self, message: str, session_id: str | None = None) -> dict:
+        response = requests.post(
+            f"{self.web}/api/chat", json={"message": message, "session_id": session_id}, timeout=30
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Stack]:
+    s = Stack(web_port=18000, rasa_port=15005, action_port=15055)
+    s.start()
+    yield s
+    s.stop()

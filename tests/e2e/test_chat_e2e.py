@@ -1,0 +1,77 @@
+"""Through the real web app, Rasa server and action server."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+pytestmark = pytest.mark.e2e
+
+
+def texts(reply: dict) -> str:
+    return "\n".join(m["text"] for m in reply["messages"])
+
+
+def sources(reply: dict) -> list[str]:
+    return [s["title"] for m in reply["messages"] for s in m["sources"]]
+
+
+def test_escalate_starts_the_escalation_walkthrough(stack):
+    reply = stack.chat("how do I escalate")
+    assert "escalat" in texts(reply).lower()
+    titles = [b["title"] for m in reply["messages"] for b in m["buttons"]]
+    assert "The threshold decision at referral" in titles
+
+
+def test_cuckooing_is_answered_from_the_knowledge_base_with_its_source(stack):
+    reply = stack.chat("what is cuckooing")
+    assert "cuckooing" in texts(reply).lower()
+    assert any("Cuckooing" in t for t in sources(reply))
+    assert all(s["url"].startswith("http") for m in reply["messages"] for s in m["sources"])
+
+
+@pytest.mark.parametrize(
+    ("question", "expected_title"),
+    [
+        ("what does was not brought mean", "Was Not Brought"),
+        ("can i share info without parental consent", "sharing"),
+        ("signs a teenager is being used to carry drugs county lines", "county lines"),
+        ("how do I make an NRM referral for trafficking", "NRM"),
+        ("what is professional curiosity", "curiosity"),
+    ],
+)
+def test_knowledge_questions_cite_the_right_document(stack, question, expected_title):
+    reply = stack.chat(question)
+    cited = " ".join(sources(reply)).lower()
+    assert expected_title.lower() in cited, (question, sources(reply), texts(reply)[:300])
+
+
+def test_urgent_danger_says_999_first(stack):
+    reply = stack.chat("a child has just told me her stepdad is going to hurt her tonight")
+    assert reply["messages"][0]["text"].startswith("Call 999")
+
+
+def test_session_is_kept_and_forged_ids_are_refused(stack):
+    first = stack.chat("hello")
+    sid = first["session_id"]
+    assert len(sid) > 40
+    again = stack.chat("thanks", sid)
+    assert again["session_id"] == sid
+    forged = sid[:-2] + ("AA" if not sid.endswith("AA") else "BB")
+    response = requests.post(f"{stack.web}/api/chat",
+                             json={"message": "hi", "session_id": forged}, timeout=10)
+    assert response.status_code == 400
+    assert "999" in response.json()["messages"][0]["text"]
+
+
+def test_gibberish_is_not_answered_confidently(stack):
+    reply = stack.chat("asdkjh qwpoeiru zzxmn")
+    text = texts(reply)
+    assert "don't have guidance" in text or "didn't catch" in text
+    assert "01926 414144" in " ".join(c["number"] for m in reply["messages"] for c in m["contacts"])
+
+
+def test_healthz_reports_every_dependency(stack):
+    data = requests.get(f"{stack.web}/healthz", timeout=10).json()
+    assert data["ok"] is True
+    assert set(data["checks"]) >= {"rasa", "action_server", "knowledge_index", "contacts"}

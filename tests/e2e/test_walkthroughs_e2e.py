@@ -1,0 +1,85 @@
+"""Full referral and escalation walkthroughs through /api/chat, by buttons and free text,
+each with an interruption."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+def button_payload(reply: dict, title_part: str) -> str:
+    for m in reply["messages"]:
+        for b in m["buttons"]:
+            if title_part.lower() in b["title"].lower():
+                return b["payload"]
+    raise AssertionError(f"no button like {title_part!r} in {reply}")
+
+
+def all_text(reply: dict) -> str:
+    return "\n".join(m["text"] for m in reply["messages"])
+
+
+def test_full_referral_with_buttons_free_text_and_an_interruption(stack):
+    r = stack.chat("I need to make a referral")
+    sid = r["session_id"]
+    assert "immediate danger" in all_text(r)
+    r = stack.chat(button_payload(r, "No, not right now"), sid)
+    assert "child or about an adult" in all_text(r)
+    r = stack.chat("it's about a child", sid)  # free text answer
+    assert "opening hours" in all_text(r)
+    # Interruption: a knowledge question mid-flow is answered, then the question comes back.
+    r = stack.chat("what is the spectrum of support?", sid)
+    text = all_text(r)
+    assert "Spectrum of Support" in text
+    assert "opening hours" in text
+    r = stack.chat(button_payload(r, "within those hours"), sid)
+    assert "agreement" in all_text(r)
+    r = stack.chat(button_payload(r, "sought agreement"), sid)
+    assert "mainly about" in all_text(r)
+    r = stack.chat(button_payload(r, "Abuse or neglect"), sid)
+    text = all_text(r)
+    assert "Front Door" in text
+    assert "01926 414144" in [c["number"] for m in r["messages"] for c in m["contacts"]]
+    assert "What a good referral contains" in text
+    assert "within 24 hours" in text and "2 working days" in text
+    assert any(m["copy"] for m in r["messages"]), "a copyable summary ends the walkthrough"
+    assert "I disagree with the outcome" in [b["title"] for m in r["messages"] for b in m["buttons"]]
+
+
+def test_referral_danger_yes_ends_with_999(stack):
+    r = stack.chat("make a referral")
+    r = stack.chat(button_payload(r, "Yes, someone is in danger"), r["session_id"])
+    assert r["messages"][0]["text"].startswith("Call 999")
+
+
+def test_referral_go_back_and_stop(stack):
+    r = stack.chat("make a referral")
+    sid = r["session_id"]
+    r = stack.chat("no", sid)
+    assert "child or about an adult" in all_text(r)
+    r = stack.chat("go back", sid)
+    assert "immediate danger" in all_text(r)
+    r = stack.chat("stop", sid)
+    assert "stopped" in all_text(r).lower()
+
+
+def test_full_escalation_with_interruption(stack):
+    r = stack.chat("how do I escalate a disagreement")
+    sid = r["session_id"]
+    assert "What is the disagreement about?" in all_text(r)
+    r = stack.chat("who do I call out of hours?", sid)  # interruption
+    text = all_text(r)
+    assert "01926 886922" in text
+    assert "What is the disagreement about?" in text
+    r = stack.chat("the case was closed but I'm still worried", sid)  # free text answer
+    text = all_text(r)
+    assert "Stage 1 of 3" in text
+    assert "check the current protocol" in text
+    r = stack.chat(button_payload(r, "next stage"), sid)
+    assert "Stage 2 of 3" in all_text(r)
+    r = stack.chat("next", sid)
+    text = all_text(r)
+    assert "Stage 3 of 3" in text
+    assert "Escalation Process" in text
+    assert any(m["copy"] for m in r["messages"])

@@ -1,0 +1,104 @@
+"""Flask app: chat API, widget and demo page, health. `create_app(config)` like flaskr."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, jsonify, request
+
+from bot.contacts import load_contacts
+from bot.settings import Settings, get_settings
+from web.rasa_client import RasaClient
+
+log = logging.getLogger(__name__)
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'self'"
+)
+
+
+def _secret_key(settings: Settings) -> str:
+    """Production must set SECRET_KEY; a developer's machine gets one kept in var/."""
+    if settings.secret_key:
+        return settings.secret_key
+    if os.environ.get("APP_ENV") == "production":
+        raise RuntimeError("SECRET_KEY must be set when APP_ENV=production")
+    path = settings.var_dir / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(32), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    settings = get_settings()
+    app = Flask(__name__)
+    app.config.update(
+        SETTINGS=settings,
+        SECRET_KEY=_secret_key(settings),
+        MAX_CONTENT_LENGTH=64 * 1024,
+        JSON_SORT_KEYS=False,
+        SESSION_COOKIE_SECURE=os.environ.get("APP_ENV") == "production",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+    )
+    if config:
+        app.config.update(config)
+    # Contacts are loaded at start-up: without them the app could not show safety numbers.
+    app.config["CONTACTS"] = load_contacts(settings.contacts_file)
+    app.extensions["rasa_client"] = RasaClient(
+        settings.rasa_urls, settings.rasa_timeout_s, settings.rasa_token
+    )
+
+    from web import health
+    from web.chat import bp as chat_bp
+    from web.widget import bp as widget_bp
+
+    app.register_blueprint(chat_bp)
+    app.register_blueprint(widget_bp)
+    app.register_blueprint(health.bp)
+    _register_errors(app)
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+        origin = request.headers.get("Origin")
+        if origin and origin in settings.cors_origins and request.path.startswith("/api/"):
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+            response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+            response.headers["Vary"] = "Origin"
+        return response
+
+    return app
+
+
+def _register_errors(app: Flask) -> None:
+    from web.safety import safety_message
+
+    def handler(status: int, text: str):  # type: ignore[no-untyped-def]
+        def handle(_exc: Exception) -> tuple[Response, int]:
+            if status >= 500:
+                log.exception("unhandled error")
+            return jsonify({"error": text, "messages": [safety_message(text)]}), status
+
+        return handle
+
+    app.register_error_handler(400, handler(400, "Bad request."))
+    app.register_error_handler(404, handler(404, "Not found."))
+    app.register_error_handler(405, handler(405, "Method not allowed."))
+    app.register_error_handler(413, handler(413, "The request is too large."))
+    app.register_error_handler(500, handler(500, "Something went wrong on our side."))
+
+
+def static_dir() -> Path:
+    return Path(__file__).resolve().parent / "widget" / "static"

@@ -1,0 +1,97 @@
+"""Talk to Rasa's REST channel over a pooled HTTP session, round-robin across servers.
+
+One `requests.Session` per process keeps connections to Rasa open, so a turn costs one
+request on a warm socket. Several RASA_URL values (comma-separated) are used in turn; Rasa's
+Redis lock and tracker stores keep a conversation consistent across them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+
+
+class RasaUnavailable(RuntimeError):
+    pass
+
+
+class RasaClient:
+    def __init__(self, urls: list[str], timeout_s: float, token: str = "") -> None:
+        if not urls:
+            raise ValueError("at least one Rasa URL is needed")
+        self.urls = [u.rstrip("/") for u in urls]
+        self.timeout_s = timeout_s
+        self.token = token
+        self._cycle = itertools.cycle(range(len(self.urls)))
+        self._lock = threading.Lock()
+        self._session = requests.Session()
+        adapter = HTTPAdapter(pool_connections=len(self.urls), pool_maxsize=32, max_retries=0)
+        self._session.mount("http://", adapter)
+        self._session.mount("https://", adapter)
+
+    def _next_url(self) -> str:
+        with self._lock:
+            return self.urls[next(self._cycle)]
+
+    def send(self, sender: str, text: str, metadata: dict[str, Any] | None = None) -> list[dict]:
+        url = f"{self._next_url()}/webhooks/rest/webhook"
+        body = {"sender": sender, "message": text, "metadata": metadata or {}}
+        try:
+            response = self._session.post(url, json=body, timeout=(2.0, self.timeout_s))
+        except requests.RequestException as exc:
+            raise RasaUnavailable(f"Rasa did not answer: {type(exc).__name__}") from exc
+        if response.status_code != 200:
+            raise RasaUnavailable(f"Rasa answered HTTP {response.status_code}")
+        try:
+            data = response.json()
+        except ValueError as exc:
+            raise RasaUnavailable("Rasa sent a reply that is not JSON") from exc
+        if not isinstance(data, list):
+            raise RasaUnavailable("Rasa sent an unexpected reply")
+        return data
+
+    def healthy(self) -> dict[str, bool]:
+        status = {}
+        for url in self.urls:
+            try:
+                status[url] = self._session.get(f"{url}/", timeout=2.0).status_code == 200
+            except requests.RequestException:
+                status[url] = False
+        return status
+
+
+def normalise(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rasa sends text and its custom payload (sources, contact cards) as separate entries;
+    the widget wants one message each, in the API's shape."""
+    messages: list[dict[str, Any]] = []
+    for item in raw:
+        custom = item.get("custom") if isinstance(item.get("custom"), dict) else None
+        if item.get("text") is not None:
+            messages.append({
+                "text": str(item.get("text") or ""),
+                "buttons": [
+                    {"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
+                    for b in item.get("buttons") or []
+                    if isinstance(b, dict)
+                ],
+                "sources": [],
+                "contacts": [],
+                "copy": False,
+            })
+        if custom:
+            if not messages:
+                messages.append({"text": "", "buttons": [], "sources": [], "contacts": [],
+                                 "copy": False})
+            target = messages[-1]
+            target["sources"] = [
+                {"title": str(s.get("title", "")), "url": str(s.get("url", ""))}
+                for s in custom.get("sources") or []
+                if isinstance(s, dict)
+            ]
+            target["contacts"] = [c for c in custom.get("contacts") or [] if isinstance(c, dict)]
+            target["copy"] = bool(custom.get("copy"))
+    return messages

@@ -1,0 +1,49 @@
+"""The embeddable widget (one script tag), its configuration API, and the demo page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from flask import Blueprint, current_app, jsonify, render_template, send_from_directory
+
+bp = Blueprint("widget", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/widget-static")
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def load_branding() -> dict[str, Any]:
+    settings = current_app.config["SETTINGS"]
+    data = yaml.safe_load(settings.branding_file.read_text(encoding="utf-8")) or {}
+    return data
+
+
+@bp.get("/")
+def demo() -> Any:
+    return render_template("demo.html", branding=load_branding())
+
+
+@bp.get("/widget.js")
+def widget_js() -> Any:
+    response = send_from_directory(STATIC, "widget.js", mimetype="text/javascript", max_age=300)
+    response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+    return response
+
+
+@bp.get("/api/config")
+def config() -> Any:
+    """Branding and the always-visible numbers, fetched by the widget at start."""
+    contacts = current_app.config["CONTACTS"]
+    branding = load_branding()
+    return jsonify({
+        "name": branding.get("name", ""),
+        "bot_name": branding.get("bot_name", "Guide"),
+        "colours": branding.get("colours", {}),
+        "logo": branding.get("logo", ""),
+        "welcome": branding.get("welcome", ""),
+        "suggestions": branding.get("suggestions", []),
+        "quick_exit_url": branding.get("quick_exit_url", "https://www.bbc.co.uk/weather"),
+        "safety_contacts": [c.card() for c in contacts.values() if c.always_show],
+        "max_message_chars": current_app.config["SETTINGS"].max_message_chars,
+    })
