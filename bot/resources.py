@@ -6,6 +6,7 @@ embedding model and FAISS index are loaded once and never read per request.
 
 from __future__ import annotations
 
+import fcntl
 import threading
 from functools import lru_cache
 
@@ -15,7 +16,9 @@ from bot.contacts import Contact, load_contacts
 from bot.flows.model import Flow, FlowError, load_flows, validate_flows
 from bot.knowledge import embed
 from bot.knowledge.search import Retriever
-from bot.settings import get_settings
+from bot.gaps.hook import register_sink, unregister_sink
+from bot.gaps.store import GapStore, GapWriter, database_url, migrate
+from bot.settings import app_secret, get_settings
 
 _lock = threading.Lock()
 
@@ -51,3 +54,31 @@ def get_flows() -> dict[str, Flow]:
     if problems:
         raise FlowError("; ".join(problems))
     return flows
+
+
+@lru_cache(maxsize=1)
+def get_gap_store() -> GapStore:
+    settings = get_settings()
+    url = database_url(settings.var_dir, settings.database_url)
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    # Web app and action server start together: one migrates, the other waits for it.
+    with (settings.var_dir / "migrate.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        migrate(url)
+    return GapStore(url, app_secret(settings), settings.var_dir / "gap-spool.jsonl")
+
+
+_writer: GapWriter | None = None
+
+
+def start_gap_writer() -> GapWriter:
+    """Register the gap store as the sink for bot.gaps.hook (once per process)."""
+    global _writer
+    store = get_gap_store()
+    if _writer is None or _writer.store is not store:
+        if _writer is not None:  # the store was replaced (tests, reconfiguration)
+            unregister_sink(_writer)
+            _writer.close()
+        _writer = GapWriter(store)
+        register_sink(_writer)
+    return _writer

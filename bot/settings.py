@@ -59,6 +59,7 @@ class Settings:
     )
     cors_origins: list[str] = field(default_factory=lambda: _list("CORS_ORIGINS"))
     database_url: str = field(default_factory=lambda: os.environ.get("DATABASE_URL", ""))
+    gap_retention_days: int = field(default_factory=lambda: _int("GAP_RETENTION_DAYS", 365))
 
     @property
     def contacts_file(self) -> Path:
@@ -71,6 +72,31 @@ class Settings:
     @property
     def branding_file(self) -> Path:
         return self.knowledge_dir / "branding.yml"
+
+
+def app_secret(settings: Settings) -> str:
+    """The key that signs session ids and hashes conversation ids in the gap log. Production
+    must set SECRET_KEY; a developer's machine gets one generated once and kept in var/, so
+    the web app and the action server (separate processes) agree on it."""
+    if settings.secret_key:
+        return settings.secret_key
+    if os.environ.get("APP_ENV") == "production":
+        raise RuntimeError("SECRET_KEY must be set when APP_ENV=production")
+    path = settings.var_dir / "secret_key"
+    if not path.exists():
+        import secrets
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(secrets.token_urlsafe(32), encoding="utf-8")
+        tmp.chmod(0o600)
+        try:
+            os.link(tmp, path)  # atomic: the first process to create it wins
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    return path.read_text(encoding="utf-8").strip()
 
 
 def get_settings() -> Settings:

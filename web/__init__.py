@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import logging
 import os
-import secrets
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
 
 from bot.contacts import load_contacts
-from bot.settings import Settings, get_settings
+from bot.settings import app_secret, get_settings
 from web.rasa_client import RasaClient
 
 log = logging.getLogger(__name__)
@@ -23,47 +22,46 @@ CSP = (
 )
 
 
-def _secret_key(settings: Settings) -> str:
-    """Production must set SECRET_KEY; a developer's machine gets one kept in var/."""
-    if settings.secret_key:
-        return settings.secret_key
-    if os.environ.get("APP_ENV") == "production":
-        raise RuntimeError("SECRET_KEY must be set when APP_ENV=production")
-    path = settings.var_dir / "secret_key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(32), encoding="utf-8")
-        path.chmod(0o600)
-    return path.read_text(encoding="utf-8").strip()
-
-
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     settings = get_settings()
     app = Flask(__name__)
     app.config.update(
         SETTINGS=settings,
-        SECRET_KEY=_secret_key(settings),
+        SECRET_KEY=app_secret(settings),
         MAX_CONTENT_LENGTH=64 * 1024,
         JSON_SORT_KEYS=False,
         SESSION_COOKIE_SECURE=os.environ.get("APP_ENV") == "production",
         SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_NAME="trainer_session",
+        PERMANENT_SESSION_LIFETIME=8 * 3600,
     )
     if config:
         app.config.update(config)
     # Contacts are loaded at start-up: without them the app could not show safety numbers.
     app.config["CONTACTS"] = load_contacts(settings.contacts_file)
+    if app.config.get("GAP_LOG", True):
+        from bot import resources
+
+        resources.start_gap_writer()
     app.extensions["rasa_client"] = RasaClient(
         settings.rasa_urls, settings.rasa_timeout_s, settings.rasa_token
     )
 
+    from flask_wtf.csrf import CSRFProtect
+
     from web import health
     from web.chat import bp as chat_bp
+    from web.trainer import bp as trainer_bp
     from web.widget import bp as widget_bp
 
+    csrf = CSRFProtect(app)
+    # The chat API is called cross-origin by the widget with no cookies: nothing to forge.
+    csrf.exempt(chat_bp)
     app.register_blueprint(chat_bp)
     app.register_blueprint(widget_bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(trainer_bp)
     _register_errors(app)
 
     @app.after_request

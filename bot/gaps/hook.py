@@ -10,7 +10,14 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-REASONS = {"nlu_fallback", "weak_retrieval", "out_of_scope", "negative_feedback", "abandoned"}
+REASONS = {
+    "nlu_fallback",
+    "weak_retrieval",
+    "low_confidence",
+    "out_of_scope",
+    "negative_feedback",
+    "abandoned",
+}
 
 
 @dataclass
@@ -27,12 +34,17 @@ class Gap:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-Sink = Callable[[Gap], None]
+Sink = Callable[[Any], None]
 _sinks: list[Sink] = []
 
 
 def register_sink(sink: Sink) -> None:
     _sinks.append(sink)
+
+
+def unregister_sink(sink: Sink) -> None:
+    if sink in _sinks:
+        _sinks.remove(sink)
 
 
 def clear_sinks() -> None:
@@ -47,4 +59,20 @@ def record_gap(gap: Gap) -> None:
         try:
             sink(gap)
         except Exception:  # a broken store must never break the chat
+            log.exception("gap sink failed")
+
+
+@dataclass
+class Answered:
+    """A document given as an answer: counted for knowledge health, no text kept."""
+
+    doc_id: str
+    score: float
+
+
+def record_answer(doc_id: str, score: float) -> None:
+    for sink in _sinks:
+        try:
+            sink(Answered(doc_id, score))
+        except Exception:
             log.exception("gap sink failed")

@@ -20,6 +20,9 @@ def app(monkeypatch, tmp_path):
     monkeypatch.setenv("ACTION_SERVER_URL", f"http://127.0.0.1:{closed_port()}/webhook")
     monkeypatch.setenv("VAR_DIR", str(tmp_path))
     monkeypatch.setenv("RASA_TIMEOUT_S", "1")
+    from bot import resources
+
+    resources.get_gap_store.cache_clear()  # each test gets its own database in tmp_path
     return create_app({"TESTING": True})
 
 

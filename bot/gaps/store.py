@@ -1,0 +1,251 @@
+"""Write gaps (redacted) to the database without ever slowing or breaking the chat, and
+without losing one when the database is busy, locked or down.
+
+A gap is redacted first, then queued; a background thread writes the queue. If a write fails
+the record (already redacted) goes to an append-only spool file beside the database and is
+replayed, idempotently (each record has a unique key), when the store answers again.
+SQLite runs in WAL mode with a busy timeout so several processes can write at once;
+PostgreSQL is used when DATABASE_URL says so.
+"""
+
+from __future__ import annotations
+
+import atexit
+import datetime as dt
+import hashlib
+import hmac
+import json
+import logging
+import os
+import queue
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, delete, event, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.gaps.hook import Answered, Gap
+from bot.gaps.models import DocumentUse, GapRecord
+from bot.gaps.redact import redact
+
+log = logging.getLogger(__name__)
+
+
+def database_url(var_dir: Path, configured: str = "") -> str:
+    return configured or f"sqlite:///{var_dir / 'gaps.sqlite'}"
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+
+
+def migrate(url: str) -> None:
+    """Bring the schema up to date with Alembic (migrations/)."""
+    from alembic import command
+    from alembic.config import Config
+
+    root = Path(__file__).resolve().parents[2]
+    config = Config(str(root / "alembic.ini"))
+    config.set_main_option("script_location", str(root / "migrations"))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    command.upgrade(config, "head")
+
+
+def hash_conversation(secret: str, conversation_id: str) -> str:
+    return hmac.new(secret.encode(), conversation_id.encode(), hashlib.sha256).hexdigest()
+
+
+def topic_of(doc_id: str) -> str:
+    return doc_id.split("/", 1)[0] if doc_id else ""
+
+
+class GapStore:
+    def __init__(self, url: str, secret: str, spool_path: Path) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.secret = secret
+        self.spool_path = spool_path
+        self._spool_lock = threading.Lock()
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with self.sessions() as session:
+            yield session
+
+    # -- writing -----------------------------------------------------------------------------
+    def prepare(self, gap: Gap) -> dict[str, Any]:
+        """Redact and hash: the only form in which a gap ever leaves memory."""
+        return {
+            "record_key": uuid.uuid4().hex,
+            "created_at": dt.datetime.now(dt.UTC).isoformat(),
+            "reason": gap.reason,
+            "text": redact(gap.text)[:2000],
+            "intent": gap.intent[:64],
+            "intent_confidence": float(gap.intent_confidence),
+            "top_document": gap.top_document[:200],
+            "top_score": float(gap.top_score),
+            "answer_given": redact(gap.answer_given)[:2000],
+            "conversation_hash": hash_conversation(self.secret, gap.conversation_id),
+            "channel": gap.channel[:32],
+            "page": str(gap.extra.get("page", ""))[:300],
+            "topic": topic_of(gap.top_document),
+        }
+
+    def write(self, rows: list[dict[str, Any]]) -> None:
+        """Insert rows, skipping any whose key is already stored (replays are idempotent)."""
+        if not rows:
+            return
+        uses = [r for r in rows if r.get("kind") == "answer"]
+        rows = [r for r in rows if r.get("kind") != "answer"]
+        with self.session() as session, session.begin():
+            for use in uses:
+                # Increment in SQL so two writers never lose a count.
+                bumped = session.execute(
+                    update(DocumentUse)
+                    .where(DocumentUse.doc_id == use["doc_id"])
+                    .values(answers=DocumentUse.answers + 1,
+                            last_answered_at=dt.datetime.now(dt.UTC))
+                )
+                if not bumped.rowcount:
+                    session.add(DocumentUse(doc_id=use["doc_id"], answers=1))
+            keys = [r["record_key"] for r in rows]
+            existing = set(session.scalars(
+                select(GapRecord.record_key).where(GapRecord.record_key.in_(keys))))
+            for row in rows:
+                if row["record_key"] in existing:
+                    continue
+                data = dict(row)
+                data["created_at"] = dt.datetime.fromisoformat(data["created_at"])
+                session.add(GapRecord(**data))
+
+    def spool(self, rows: list[dict[str, Any]]) -> None:
+        with self._spool_lock:
+            self.spool_path.parent.mkdir(parents=True, exist_ok=True)
+            with self.spool_path.open("a", encoding="utf-8") as fh:
+                for row in rows:
+                    fh.write(json.dumps(row) + "\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+
+    def replay_spool(self) -> int:
+        """Write spooled records; the spool is removed only after they are all stored."""
+        with self._spool_lock:
+            if not self.spool_path.exists():
+                return 0
+            work = self.spool_path.with_suffix(f".replay-{os.getpid()}")
+            self.spool_path.rename(work)
+        rows = []
+        for line in work.read_text(encoding="utf-8").splitlines():
+            try:
+                rows.append(json.loads(line))
+            except ValueError:
+                log.warning("gap spool: skipped an unreadable line")
+        try:
+            self.write(rows)
+        except SQLAlchemyError:
+            with self._spool_lock, self.spool_path.open("a", encoding="utf-8") as fh:
+                fh.write(work.read_text(encoding="utf-8"))
+            work.unlink()
+            raise
+        work.unlink()
+        return len(rows)
+
+    # -- retention ---------------------------------------------------------------------------
+    def purge(self, older_than_days: int) -> int:
+        cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(days=older_than_days)
+        with self.session() as session, session.begin():
+            result = session.execute(delete(GapRecord).where(GapRecord.created_at < cutoff))
+            return int(result.rowcount or 0)
+
+
+_STOP = object()
+_TICK = object()
+
+
+class GapWriter:
+    """The sink registered with bot.gaps.hook: redacts on the caller's thread (so nothing
+    unredacted is ever queued), writes on a background thread, spools when the store fails
+    and replays the spool on the next successful write or every `retry_s` seconds."""
+
+    def __init__(self, store: GapStore, retry_s: float = 5.0) -> None:
+        self.store = store
+        self.retry_s = retry_s
+        self._queue: queue.Queue[Any] = queue.Queue()
+        self._backlog: list[dict[str, Any]] = []
+        self._thread = threading.Thread(target=self._run, name="gap-writer", daemon=True)
+        self._thread.start()
+        atexit.register(self.close)
+
+    def __call__(self, event: Gap | Answered) -> None:
+        if isinstance(event, Answered):
+            self._queue.put({"kind": "answer", "doc_id": event.doc_id[:200]})
+        else:
+            self._queue.put(self.store.prepare(event))
+
+    def _run(self) -> None:
+        while True:
+            try:
+                items = [self._queue.get(timeout=self.retry_s)]
+            except queue.Empty:
+                items = [_TICK]
+            while True:
+                try:
+                    items.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            rows = [i for i in items if i is not _STOP and i is not _TICK]
+            self._write(rows)
+            for item in items:
+                if item is not _TICK:
+                    self._queue.task_done()
+            if any(i is _STOP for i in items):
+                return
+
+    def _write(self, rows: list[dict[str, Any]]) -> None:
+        rows, self._backlog = self._backlog + rows, []
+        try:
+            if self.store.spool_path.exists():
+                self.store.replay_spool()
+            self.store.write(rows)
+        except (SQLAlchemyError, OSError) as exc:
+            if not rows:
+                return
+            log.warning("gap store unavailable (%s); %d record(s) kept for retry",
+                        type(exc).__name__, len(rows))
+            try:
+                self.store.spool(rows)
+            except OSError:
+                self._backlog = rows  # disk full too: hold them in memory and retry
+
+    def flush(self) -> None:
+        """Block until everything queued so far has been written or spooled."""
+        self._queue.join()
+
+    def close(self) -> None:
+        if self._thread.is_alive():
+            self._queue.put(_STOP)
+            self._thread.join(timeout=30)
+
+
+def gap_as_dict(gap: Gap) -> dict[str, Any]:
+    return asdict(gap)

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+import multiprocessing
+import sqlite3
+
+import pytest
+from sqlalchemy import create_engine, func, select
+from sqlalchemy.orm import sessionmaker
+
+from bot.gaps.hook import Answered, Gap
+from bot.gaps.models import DocumentUse, GapRecord
+from bot.gaps.queries import GapFilter, all_gaps, export_csv, export_nlu_yaml, set_status
+from bot.gaps.store import GapStore, GapWriter, hash_conversation, migrate
+
+
+@pytest.fixture
+def store(tmp_path):
+    url = f"sqlite:///{tmp_path / 'gaps.sqlite'}"
+    migrate(url)
+    return GapStore(url, "test-secret", tmp_path / "spool.jsonl")
+
+
+def count(store) -> int:
+    with store.session() as s:
+        return s.scalar(select(func.count(GapRecord.id)))
+
+
+def test_gap_is_redacted_and_conversation_hashed_before_it_is_written(store):
+    writer = GapWriter(store)
+    writer(Gap(reason="weak_retrieval", conversation_id="conv-1",
+               text="Kayleigh Jones at 14 Hollybush Lane, phone 07700 900461, what about ferrets",
+               answer_given="Call Mr Kowalski on 07700 900123"))
+    writer.flush()
+    with store.session() as s:
+        row = s.scalars(select(GapRecord)).one()
+    assert "Kayleigh" not in row.text and "07700" not in row.text and "Hollybush" not in row.text
+    assert "[NAME]" in row.text and "[PHONE]" in row.text and "ferrets" in row.text
+    assert "Kowalski" not in row.answer_given
+    assert row.conversation_hash == hash_conversation("test-secret", "conv-1")
+    assert "conv-1" not in row.conversation_hash
+    writer.close()
+
+
+def test_locked_database_spools_and_nothing_is_lost(store, tmp_path):
+    writer = GapWriter(store, retry_s=0.2)
+    lock = sqlite3.connect(tmp_path / "gaps.sqlite", timeout=1)
+    lock.execute("BEGIN EXCLUSIVE")
+    # A short busy timeout makes the lock fail fast, as a stuck writer's would.
+    store.engine = create_engine(store.url, connect_args={"timeout": 0.2})
+    store.sessions = sessionmaker(store.engine, expire_on_commit=False)
+    for i in range(5):
+        writer(Gap(reason="out_of_scope", text=f"question {i}", conversation_id="c"))
+    writer.flush()
+    assert store.spool_path.exists()
+    lock.rollback()
+    lock.close()
+    writer(Gap(reason="out_of_scope", text="question 5", conversation_id="c"))
+    writer.flush()
+    assert count(store) == 6
+    assert not store.spool_path.exists()
+    writer.close()
+
+
+def _write_many(url: str, spool: str, n: int, tag: str) -> None:
+    from pathlib import Path
+
+    s = GapStore(url, "k", Path(spool))
+    w = GapWriter(s)
+    for i in range(n):
+        w(Gap(reason="out_of_scope", text=f"{tag} {i}", conversation_id=tag))
+    w.flush()
+    w.close()
+
+
+def test_two_processes_writing_at_once_lose_nothing(store, tmp_path):
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_write_many, args=(store.url, str(tmp_path / f"s{i}.jsonl"), 100, f"p{i}"))
+             for i in range(2)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+    assert count(store) == 200
+
+
+def test_document_use_counts_and_exports(store):
+    writer = GapWriter(store)
+    for _ in range(3):
+        writer(Answered("exploitation/cuckooing", 0.6))
+    writer(Gap(reason="weak_retrieval", text="=HYPERLINK(bad) what is a [thing]", conversation_id="c"))
+    writer.flush()
+    with store.session() as s:
+        assert s.get(DocumentUse, "exploitation/cuckooing").answers == 3
+    rows = all_gaps(store, GapFilter())
+    assert "'=HYPERLINK" in export_csv(rows)  # spreadsheet formula neutralised
+    yml = export_nlu_yaml(rows, "ask_knowledge")
+    assert yml.startswith('version: "3.1"\nnlu:\n- intent: ask_knowledge\n  examples: |\n')
+    assert "[" not in yml.split("examples: |")[1]
+    assert set_status(store, [r.id for r in rows], "to-train") == 1
+    with pytest.raises(ValueError):
+        set_status(store, [1], "bogus")
+    writer.close()
+
+
+def test_purge_removes_only_old_records(store):
+    import datetime as dt
+
+    with store.session() as s, s.begin():
+        s.add(GapRecord(reason="out_of_scope", text="old", record_key="a",
+                        created_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=400)))
+        s.add(GapRecord(reason="out_of_scope", text="new", record_key="b"))
+    assert store.purge(365) == 1
+    assert count(store) == 1
