@@ -27,14 +27,17 @@ def main() -> int:
         "knowledge index: %d documents, %d passages (%s)",
         len(retriever.documents), len(retriever.passages), get_settings().index_dir,
     )
-    os.environ.setdefault("SANIC_HOST", "127.0.0.1")
-    from rasa_sdk.endpoint import run
+    from rasa_sdk.endpoint import create_app
     from rasa_sdk.executor import ActionExecutor
 
     executor = ActionExecutor()
     executor.register_package("actions")
-    run(executor, port=int(os.environ.get("ACTION_PORT", "5055")), cors_origins=None,
-        endpoints="endpoints.yml")
+    app = create_app(executor, cors_origins=None)
+    # One process: the model and index are loaded once, above, and Sanic's worker manager
+    # (which would re-import everything in a spawned child) is not needed on loopback.
+    app.run(host=os.environ.get("SANIC_HOST", "127.0.0.1"),
+            port=int(os.environ.get("ACTION_PORT", "5055")),
+            single_process=True, access_log=False, motd=False)
     return 0
 
 
