@@ -68,15 +68,15 @@ check: setup
 	$(VENV)/python -m bot check
 
 lint: setup
-	$(VENV)/ruff check bot actions web tests scripts
-	$(VENV)/ruff format --check bot actions web tests scripts
+	$(VENV)/ruff check bot actions web tests scripts nlu_components
+	$(VENV)/ruff format --check bot actions web tests scripts nlu_components
 
 format: setup
-	$(VENV)/ruff format bot actions web tests scripts
-	$(VENV)/ruff check --fix bot actions web tests scripts
+	$(VENV)/ruff format bot actions web tests scripts nlu_components
+	$(VENV)/ruff check --fix bot actions web tests scripts nlu_components
 
 test-stories: $(MODEL)
-	$(RASA) test core --stories tests/stories --model $(MODEL) --out var/results/core --fail-on-prediction-errors
+	$(RASA) test core --stories tests/stories --model $(MODEL) --out var/results/core --fail-on-prediction-errors --no-plot
 
 test: setup index train validate check lint test-stories
 	$(VENV)/pytest

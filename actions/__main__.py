@@ -12,8 +12,10 @@ from bot.settings import get_settings
 
 
 def main() -> int:
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=os.environ.get("LOG_LEVEL", "INFO"),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     try:
         resources.get_contacts()
         resources.get_flows()
@@ -25,7 +27,9 @@ def main() -> int:
     resources.encode(["warm up"])  # load the model before the first practitioner waits for it
     logging.getLogger(__name__).info(
         "knowledge index: %d documents, %d passages (%s)",
-        len(retriever.documents), len(retriever.passages), get_settings().index_dir,
+        len(retriever.documents),
+        len(retriever.passages),
+        get_settings().index_dir,
     )
     from rasa_sdk.endpoint import create_app
     from rasa_sdk.executor import ActionExecutor
@@ -35,9 +39,13 @@ def main() -> int:
     app = create_app(executor, cors_origins=None)
     # One process: the model and index are loaded once, above, and Sanic's worker manager
     # (which would re-import everything in a spawned child) is not needed on loopback.
-    app.run(host=os.environ.get("SANIC_HOST", "127.0.0.1"),
-            port=int(os.environ.get("ACTION_PORT", "5055")),
-            single_process=True, access_log=False, motd=False)
+    app.run(
+        host=os.environ.get("SANIC_HOST", "127.0.0.1"),
+        port=int(os.environ.get("ACTION_PORT", "5055")),
+        single_process=True,
+        access_log=False,
+        motd=False,
+    )
     return 0
 
 

@@ -14,9 +14,7 @@ from bot.flows.render import Message
 def send(dispatcher: CollectingDispatcher, msg: Message) -> None:
     """Text and buttons go as Rasa text; sources, contact cards and the copy flag travel in
     the custom payload, which the web app merges back into the message."""
-    extra: dict[str, Any] = {
-        k: msg[k] for k in ("sources", "contacts", "copy") if msg.get(k)
-    }
+    extra: dict[str, Any] = {k: msg[k] for k in ("sources", "contacts", "copy") if msg.get(k)}
     kwargs: dict[str, Any] = {"text": msg["text"]}
     if msg.get("buttons"):
         kwargs["buttons"] = msg["buttons"]

@@ -62,10 +62,18 @@ def answer_from_knowledge(
         record_answer(str(top.get("doc_id", "")), float(top.get("score", 0.0)))
         if not doc_id and float(top.get("score", 1.0)) < settings.retrieval_min_score + LOW_MARGIN:
             intent, confidence = intent_info(tracker)
-            record_gap(Gap(reason="low_confidence", text=question,
-                           conversation_id=tracker.sender_id, intent=intent,
-                           intent_confidence=confidence, top_document=str(top.get("doc_id", "")),
-                           top_score=float(top.get("score", 0.0)), answer_given=answer.text))
+            record_gap(
+                Gap(
+                    reason="low_confidence",
+                    text=question,
+                    conversation_id=tracker.sender_id,
+                    intent=intent,
+                    intent_confidence=confidence,
+                    top_document=str(top.get("doc_id", "")),
+                    top_score=float(top.get("score", 0.0)),
+                    answer_given=answer.text,
+                )
+            )
         return True
     dont_know(dispatcher)
     intent, confidence = intent_info(tracker)

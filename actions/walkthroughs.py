@@ -93,7 +93,11 @@ class AskFlowQuestion(Action):
         flow = flow_for_form(self.form)
         question = flow.question(self.slot)
         first = self.slot == flow.required_slots(slot_values(flow, tracker))[0]
-        text = f"{flow.intro}\n\n{question.text}" if first and not slot_values(flow, tracker) else question.text
+        text = (
+            f"{flow.intro}\n\n{question.text}"
+            if first and not slot_values(flow, tracker)
+            else question.text
+        )
         send(dispatcher, message(text, buttons=flow.buttons(self.slot)))
         return []
 
@@ -141,9 +145,14 @@ class ActionEscalationStep(Action):
         flow = flow_for_form("escalation_form")
         topic = tracker.get_slot("escalation_topic")
         if not topic:
-            send(dispatcher, message(
-                "We're not in an escalation walkthrough at the moment. Would you like to start one?",
-                buttons=[{"title": "Escalate a disagreement", "payload": "/escalate"}]))
+            send(
+                dispatcher,
+                message(
+                    "We're not in an escalation walkthrough at the moment. "
+                    "Would you like to start one?",
+                    buttons=[{"title": "Escalate a disagreement", "payload": "/escalate"}],
+                ),
+            )
             return []
         last = tracker.get_slot("escalation_stage")
         stage = int(last or 0) + 1
@@ -155,7 +164,7 @@ class ActionEscalationStep(Action):
 
 
 class ActionWalkthroughBack(Action):
-    """"Go back": forget the last answer so the form asks that question again."""
+    """ "Go back": forget the last answer so the form asks that question again."""
 
     def name(self) -> str:
         return "action_walkthrough_back"
@@ -169,16 +178,21 @@ class ActionWalkthroughBack(Action):
             if stage and tracker.get_slot("escalation_topic"):
                 # Back from escalation stage N shows stage N-1 again.
                 previous = max(int(stage) - 2, 0)
-                return [SlotSet("escalation_stage", float(previous) if previous else None),
-                        *await ActionEscalationStep().run(
-                            dispatcher, _with_stage(tracker, previous), domain)]
+                return [
+                    SlotSet("escalation_stage", float(previous) if previous else None),
+                    *await ActionEscalationStep().run(
+                        dispatcher, _with_stage(tracker, previous), domain
+                    ),
+                ]
             send(dispatcher, message("There's no earlier step to go back to."))
             return []
         flow = flow_for_form(form)
         values = slot_values(flow, tracker)
         answered = [s for s in flow.required_slots(values) if values.get(s)]
         if not answered:
-            send(dispatcher, message("That's the first question, so there's nothing to go back to."))
+            send(
+                dispatcher, message("That's the first question, so there's nothing to go back to.")
+            )
             return []
         previous = answered[-1]
         send(dispatcher, message("OK, let's go back a step."))
@@ -192,7 +206,7 @@ def _with_stage(tracker: Tracker, stage: int) -> Tracker:
 
 
 class ActionWalkthroughStop(Action):
-    """"Stop": leave the walkthrough politely, keep nothing, note an abandoned walkthrough."""
+    """ "Stop": leave the walkthrough politely, keep nothing, note an abandoned walkthrough."""
 
     def name(self) -> str:
         return "action_walkthrough_stop"
@@ -202,19 +216,33 @@ class ActionWalkthroughStop(Action):
     ) -> list[EventType]:
         form = tracker.active_loop_name
         # Always close the loop (a no-op outside a form) so every "stop" rule ends the same way.
-        events: list[EventType] = [ActiveLoop(None), SlotSet("escalation_topic", None),
-                                   SlotSet("escalation_stage", None)]
+        events: list[EventType] = [
+            ActiveLoop(None),
+            SlotSet("escalation_topic", None),
+            SlotSet("escalation_stage", None),
+        ]
         if form in FORMS:
             flow = flow_for_form(form)
-            record_gap(Gap(reason="abandoned", text=f"{flow.title}: stopped at "
-                           f"{tracker.get_slot('requested_slot')}",
-                           conversation_id=tracker.sender_id, intent="stop"))
+            record_gap(
+                Gap(
+                    reason="abandoned",
+                    text=f"{flow.title}: stopped at {tracker.get_slot('requested_slot')}",
+                    conversation_id=tracker.sender_id,
+                    intent="stop",
+                )
+            )
             events += [SlotSet("requested_slot", None), *[SlotSet(s, None) for s in flow.slots]]
-        send(dispatcher, message(
-            "OK, I've stopped the walkthrough. What would you like to do next?",
-            buttons=[{"title": "Make a referral", "payload": "/make_referral"},
-                     {"title": "Escalate a disagreement", "payload": "/escalate"},
-                     {"title": "What can you do?", "payload": "/help"}]))
+        send(
+            dispatcher,
+            message(
+                "OK, I've stopped the walkthrough. What would you like to do next?",
+                buttons=[
+                    {"title": "Make a referral", "payload": "/make_referral"},
+                    {"title": "Escalate a disagreement", "payload": "/escalate"},
+                    {"title": "What can you do?", "payload": "/help"},
+                ],
+            ),
+        )
         return events
 
 
@@ -230,14 +258,16 @@ class ActionStartReferral(Action):
         flow = flow_for_form("referral_form")
         events: list[EventType] = [SlotSet(slot, None) for slot in flow.slots]
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        audience = "adults" if intent == "raise_adult_concern" else latest_entity(tracker, "audience")
+        audience = (
+            "adults" if intent == "raise_adult_concern" else latest_entity(tracker, "audience")
+        )
         if audience in {"children", "adults"}:
             events.append(SlotSet("referral_audience", audience))
         return events
 
 
 class ActionRestart(Action):
-    """"Start again" anywhere: forget the whole conversation and offer the main journeys."""
+    """ "Start again" anywhere: forget the whole conversation and offer the main journeys."""
 
     def name(self) -> str:
         return "action_restart"
@@ -245,9 +275,15 @@ class ActionRestart(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        send(dispatcher, message(
-            "OK, we've started again. What would you like to do?",
-            buttons=[{"title": "Make a referral", "payload": "/make_referral"},
-                     {"title": "Escalate a disagreement", "payload": "/escalate"},
-                     {"title": "What can you do?", "payload": "/help"}]))
+        send(
+            dispatcher,
+            message(
+                "OK, we've started again. What would you like to do?",
+                buttons=[
+                    {"title": "Make a referral", "payload": "/make_referral"},
+                    {"title": "Escalate a disagreement", "payload": "/escalate"},
+                    {"title": "What can you do?", "payload": "/help"},
+                ],
+            ),
+        )
         return [Restarted()]

@@ -18,8 +18,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     started = time.perf_counter()
-    report = ingest(settings.knowledge_dir, settings.index_dir, progress=not args.quiet,
-                    full=args.full)
+    report = ingest(
+        settings.knowledge_dir, settings.index_dir, progress=not args.quiet, full=args.full
+    )
     print(report.summary())
     print(f"Index written to {settings.index_dir} in {time.perf_counter() - started:.1f}s")
     return 1 if args.strict and report.skipped else 0
@@ -69,11 +70,18 @@ def cmd_wait_ready(args: argparse.Namespace) -> int:
     started = time.monotonic()
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (loopback)
+            with urllib.request.urlopen(url, timeout=2) as response:
                 if json.loads(response.read()).get("ok"):
-                    host = "localhost" if settings.web_host in {"0.0.0.0", "127.0.0.1"} else settings.web_host  # noqa: S104
-                    print(f"All services healthy after {time.monotonic() - started:.0f}s. "
-                          f"Open http://{host}:{settings.web_port}/", flush=True)
+                    host = (
+                        "localhost"
+                        if settings.web_host in {"0.0.0.0", "127.0.0.1"}
+                        else settings.web_host
+                    )
+                    print(
+                        f"All services healthy after {time.monotonic() - started:.0f}s. "
+                        f"Open http://{host}:{settings.web_port}/",
+                        flush=True,
+                    )
                     if args.exit:
                         return 0
                     signal.pause()

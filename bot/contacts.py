@@ -62,8 +62,12 @@ def load_contacts(path: Path) -> dict[str, Contact]:
         if missing:
             raise ContactsError(f"{path}: contact #{i + 1} is missing {', '.join(missing)}")
         known = {k: v for k, v in item.items() if k in Contact.__dataclass_fields__}
-        contact = Contact(**{k: (str(v) if k not in {"confirmed", "always_show"} else bool(v))
-                             for k, v in known.items()})
+        contact = Contact(
+            **{
+                k: (str(v) if k not in {"confirmed", "always_show"} else bool(v))
+                for k, v in known.items()
+            }
+        )
         contacts[contact.id] = contact
     for required in ("emergency", "front_door"):
         if required not in contacts:

@@ -14,10 +14,10 @@ import numpy as np
 
 from bot.contacts import Contact, load_contacts
 from bot.flows.model import Flow, FlowError, load_flows, validate_flows
-from bot.knowledge import embed
-from bot.knowledge.search import Retriever
 from bot.gaps.hook import register_sink, unregister_sink
 from bot.gaps.store import GapStore, GapWriter, database_url, migrate
+from bot.knowledge import embed
+from bot.knowledge.search import Retriever
 from bot.settings import app_secret, get_settings
 
 _lock = threading.Lock()

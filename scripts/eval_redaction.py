@@ -57,19 +57,26 @@ def main(verbose: bool = False) -> int:
         out = redactor.redact(text)
         a, b = text.split(), out.split()
         words += len(a)
-        same = sum(block.size for block in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_matching_blocks())
+        same = sum(
+            block.size
+            for block in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_matching_blocks()
+        )
         if same < len(a):
             changed += len(a) - same
             false_positives.append((text, out))
     elapsed = time.perf_counter() - started
     n_texts = len(cases["planted"]) + len(cases["clean"])
-    print(f"planted items: {total} in {len(cases['planted'])} messages; clean messages: "
-          f"{len(cases['clean'])} ({words} words)")
+    print(
+        f"planted items: {total} in {len(cases['planted'])} messages; clean messages: "
+        f"{len(cases['clean'])} ({words} words)"
+    )
     print(f"recall of planted items:  {hit / total:.3f}  (target >= 0.98)")
     print(f"false-positive word rate: {changed / words:.3f}  (target < 0.05)")
     print(f"type accuracy (secondary): {typed / max(hit, 1):.3f}")
-    print("recall by type: " + ", ".join(
-        f"{t} {by_type_hit[t]}/{by_type[t]}" for t in sorted(by_type)))
+    print(
+        "recall by type: "
+        + ", ".join(f"{t} {by_type_hit[t]}/{by_type[t]}" for t in sorted(by_type))
+    )
     print(f"speed: {1000 * elapsed / n_texts:.1f} ms per message")
     if missed:
         print(f"\nmissed ({len(missed)}):")
@@ -77,7 +84,7 @@ def main(verbose: bool = False) -> int:
             print(f"  {kind:8} {value!r:28} -> {out[:110]}")
     if false_positives:
         print(f"\nclean messages changed ({len(false_positives)}):")
-        for text, out in false_positives[: None if verbose else 25]:
+        for _text, out in false_positives[: None if verbose else 25]:
             print(f"  {out[:130]}")
     return 0
 

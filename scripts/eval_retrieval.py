@@ -31,7 +31,9 @@ def negatives() -> list[str]:
     texts = []
     for block in data.get("nlu", []):
         if block.get("intent") == "out_of_scope":
-            texts += [line[2:].strip() for line in block["examples"].splitlines() if line.startswith("- ")]
+            texts += [
+                line[2:].strip() for line in block["examples"].splitlines() if line.startswith("- ")
+            ]
     return texts
 
 
@@ -58,19 +60,23 @@ def main() -> int:
         print(f"ERROR: questions name unknown documents: {sorted(unknown)}")
         return 1
     splits = {s: [q for q in questions if q.get("split") == s] for s in ("train", "heldout")}
-    print(f"{len(questions)} questions ({len(splits['train'])} train, "
-          f"{len(splits['heldout'])} held-out) over {len(retriever.documents)} documents\n")
+    print(
+        f"{len(questions)} questions ({len(splits['train'])} train, "
+        f"{len(splits['heldout'])} held-out) over {len(retriever.documents)} documents\n"
+    )
     print(f"{'split':8} {'method':7} {'R@1':>6} {'R@3':>6} {'MRR':>6}")
     results = {}
     for split, qs in splits.items():
         for method in METHODS:
-            r1, r3, mrr, ranks = evaluate(retriever, encode, qs, method)
+            r1, r3, mrr, _ = evaluate(retriever, encode, qs, method)
             results[(split, method)] = (r1, r3, mrr)
             print(f"{split:8} {method:7} {r1:6.3f} {r3:6.3f} {mrr:6.3f}")
     h = {m: results[("heldout", m)] for m in METHODS}
-    print(f"\nheld-out hybrid: R@3 {h['hybrid'][1]:.3f} (target >= 0.95), "
-          f"R@1 {h['hybrid'][0]:.3f} (target >= 0.85); beats BM25 and dense on MRR: "
-          f"{h['hybrid'][2] > max(h['bm25'][2], h['dense'][2])}")
+    print(
+        f"\nheld-out hybrid: R@3 {h['hybrid'][1]:.3f} (target >= 0.95), "
+        f"R@1 {h['hybrid'][0]:.3f} (target >= 0.85); beats BM25 and dense on MRR: "
+        f"{h['hybrid'][2] > max(h['bm25'][2], h['dense'][2])}"
+    )
 
     # Misses on the held-out split, for a human to read (never tuned on).
     misses = []
@@ -87,11 +93,17 @@ def main() -> int:
     threshold = get_settings().retrieval_min_score
     pos = np.array([retriever.search(q["q"], encode, k=1)[0].score for q in splits["train"]])
     neg_texts = negatives()
-    neg = np.array([(retriever.search(t, encode, k=1) or [None])[0].score if retriever.search(t, encode, k=1) else 0.0 for t in neg_texts])
+    neg = np.array(
+        [
+            (retriever.search(t, encode, k=1) or [None])[0].score
+            if retriever.search(t, encode, k=1)
+            else 0.0
+            for t in neg_texts
+        ]
+    )
     print(f"\nconfidence cut-off RETRIEVAL_MIN_SCORE={threshold:.2f}:")
     print(f"  answerable (train questions) answered: {np.mean(pos >= threshold):.3f}")
-    print(f"  out-of-scope messages refused:         {np.mean(neg < threshold):.3f} "
-          f"(n={len(neg)})")
+    print(f"  out-of-scope messages refused:         {np.mean(neg < threshold):.3f} (n={len(neg)})")
     print("  sweep (answered / refused):")
     for t in np.arange(0.20, 0.46, 0.025):
         print(f"    {t:.3f}: {np.mean(pos >= t):.3f} / {np.mean(neg < t):.3f}")

@@ -69,9 +69,13 @@ class Stack:
     def start(self, timeout: float = 240) -> None:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         out = self.log.open("w")
-        self.proc = subprocess.Popen(  # noqa: S603
+        self.proc = subprocess.Popen(
             [str(ROOT / ".venv/bin/honcho"), "start", "-f", "Procfile", "rasa", "actions", "web"],
-            cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=ROOT,
+            env=self.env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -71,21 +71,24 @@ def normalise(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for item in raw:
         custom = item.get("custom") if isinstance(item.get("custom"), dict) else None
         if item.get("text") is not None:
-            messages.append({
-                "text": str(item.get("text") or ""),
-                "buttons": [
-                    {"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
-                    for b in item.get("buttons") or []
-                    if isinstance(b, dict)
-                ],
-                "sources": [],
-                "contacts": [],
-                "copy": False,
-            })
+            messages.append(
+                {
+                    "text": str(item.get("text") or ""),
+                    "buttons": [
+                        {"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
+                        for b in item.get("buttons") or []
+                        if isinstance(b, dict)
+                    ],
+                    "sources": [],
+                    "contacts": [],
+                    "copy": False,
+                }
+            )
         if custom:
             if not messages:
-                messages.append({"text": "", "buttons": [], "sources": [], "contacts": [],
-                                 "copy": False})
+                messages.append(
+                    {"text": "", "buttons": [], "sources": [], "contacts": [], "copy": False}
+                )
             target = messages[-1]
             target["sources"] = [
                 {"title": str(s.get("title", "")), "url": str(s.get("url", ""))}

@@ -95,9 +95,9 @@ class Flow:
         for option in q.options:
             for synonym in option.synonyms:
                 syn = _normalise(synonym)
-                if syn and re.search(rf"(?<![a-z0-9]){re.escape(syn)}(?![a-z0-9])", cleaned):
-                    if best is None or len(syn) > best[0]:
-                        best = (len(syn), option.id)
+                found = syn and re.search(rf"(?<![a-z0-9]){re.escape(syn)}(?![a-z0-9])", cleaned)
+                if found and (best is None or len(syn) > best[0]):
+                    best = (len(syn), option.id)
         return best[1] if best else None
 
     def buttons(self, slot: str) -> list[dict[str, str]]:

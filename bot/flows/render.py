@@ -51,9 +51,13 @@ def render_referral(
         return render_ending(flow, ending, contacts)
     outcome = find_outcome(flow, values)
     if outcome is None:  # validate_flows guarantees this cannot happen with checked data
-        return [message("I can't work out the route from those answers. Please contact the "
-                        "Front Door or your safeguarding lead.",
-                        contacts=_contacts(["front_door"], contacts))]
+        return [
+            message(
+                "I can't work out the route from those answers. Please contact the "
+                "Front Door or your safeguarding lead.",
+                contacts=_contacts(["front_door"], contacts),
+            )
+        ]
     data = flow.data
     category = str(values.get("referral_category") or "")
     consent = str(values.get("referral_consent") or "")
@@ -63,13 +67,17 @@ def render_referral(
     if category in (data.get("category_notes") or {}):
         steps.append(data["category_notes"][category])
     route_contacts = _contacts(outcome.get("contacts"), contacts) + [
-        c for c in _contacts((data.get("category_contacts") or {}).get(category), contacts)
+        c
+        for c in _contacts((data.get("category_contacts") or {}).get(category), contacts)
         if c.id not in (outcome.get("contacts") or [])
     ]
     numbered = "\n".join(f"{i}. {s}" for i, s in enumerate(steps, 1))
     messages = [
-        message(f"{outcome['route']}\n\n{numbered}", sources=_source(data.get("source")),
-                contacts=route_contacts)
+        message(
+            f"{outcome['route']}\n\n{numbered}",
+            sources=_source(data.get("source")),
+            contacts=route_contacts,
+        )
     ]
     checklist = (data.get("checklists") or {}).get(outcome.get("checklist") or "")
     if checklist:
@@ -112,8 +120,14 @@ def render_stage(flow: Flow, topic: str, stage: int) -> list[Message]:
     stages = flow.data["stages"]
     stage = max(1, min(stage, len(stages)))
     info = stages[stage - 1]
-    lines = [f"Stage {stage} of {len(stages)}: {info['title']}", "", info["do"], "",
-             f"Who to involve: {info['involve']}", f"What to record: {info['record']}"]
+    lines = [
+        f"Stage {stage} of {len(stages)}: {info['title']}",
+        "",
+        info["do"],
+        "",
+        f"Who to involve: {info['involve']}",
+        f"What to record: {info['record']}",
+    ]
     if info.get("timescale"):
         lines.append(f"Timescale: {info['timescale']}")
     messages: list[Message] = []
@@ -121,18 +135,28 @@ def render_stage(flow: Flow, topic: str, stage: int) -> list[Message]:
         messages.append(message(render_escalation_intro(flow, topic)))
     published = flow.data.get("published") or {}
     if stage < len(stages):
-        messages.append(message("\n".join(lines), buttons=[
-            {"title": "Still not resolved: next stage", "payload": "/next_step"},
-            {"title": "It's resolved", "payload": "/stop"},
-        ]))
+        messages.append(
+            message(
+                "\n".join(lines),
+                buttons=[
+                    {"title": "Still not resolved: next stage", "payload": "/next_step"},
+                    {"title": "It's resolved", "payload": "/stop"},
+                ],
+            )
+        )
         return messages
-    messages.append(message("\n".join(lines), sources=[
-        {"title": flow.data["source"]["title"], "url": published.get("url", "")}
-    ]))
+    messages.append(
+        message(
+            "\n".join(lines),
+            sources=[{"title": flow.data["source"]["title"], "url": published.get("url", "")}],
+        )
+    )
     messages.append(message(published.get("text", ""), sources=_source(flow.data.get("source"))))
-    summary_lines = [f"Summary: {flow.title}",
-                     f"- {flow.question('escalation_topic').text} "
-                     f"{flow.answer_title('escalation_topic', topic)}"]
+    summary_lines = [
+        f"Summary: {flow.title}",
+        f"- {flow.question('escalation_topic').text} "
+        f"{flow.answer_title('escalation_topic', topic)}",
+    ]
     for i, s in enumerate(stages, 1):
         summary_lines.append(f"{i}. {s['title']}: {s['do']} Record: {s['record']}")
     summary_lines.append(f"Current protocol: {published.get('url', '')}")

@@ -28,8 +28,11 @@ def create_trainer(store: GapStore, username: str, password: str) -> None:
     with store.session() as session, session.begin():
         if session.scalar(select(Trainer).where(Trainer.username == username)):
             raise AccountError(f"trainer {username!r} already exists")
-        session.add(Trainer(username=username,
-                            password_hash=generate_password_hash(password, method="scrypt")))
+        session.add(
+            Trainer(
+                username=username, password_hash=generate_password_hash(password, method="scrypt")
+            )
+        )
 
 
 def authenticate(store: GapStore, username: str, password: str) -> tuple[bool, str]:

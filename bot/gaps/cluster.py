@@ -73,8 +73,9 @@ class IntentIndex:
     vectors: np.ndarray
 
     @classmethod
-    def build(cls, examples: list[tuple[str, str]],
-              encode: Callable[[list[str]], np.ndarray]) -> IntentIndex:
+    def build(
+        cls, examples: list[tuple[str, str]], encode: Callable[[list[str]], np.ndarray]
+    ) -> IntentIndex:
         if not examples:
             return cls([], np.zeros((0, 384), dtype="float32"))
         texts = [t for t, _ in examples]

@@ -32,8 +32,12 @@ class GapFilter:
         clauses: list[Any] = []
         if self.search:
             like = f"%{self.search.lower()}%"
-            clauses.append(or_(func.lower(GapRecord.text).like(like),
-                               func.lower(GapRecord.answer_given).like(like)))
+            clauses.append(
+                or_(
+                    func.lower(GapRecord.text).like(like),
+                    func.lower(GapRecord.answer_given).like(like),
+                )
+            )
         if self.reason:
             clauses.append(GapRecord.reason == self.reason)
         if self.status:
@@ -57,17 +61,25 @@ def list_gaps(store: GapStore, f: GapFilter) -> tuple[list[GapRecord], int]:
     with store.session() as session:
         total = session.scalar(select(func.count(GapRecord.id)).where(*f.where())) or 0
         rows = session.scalars(
-            select(GapRecord).where(*f.where()).order_by(GapRecord.created_at.desc())
-            .offset((max(f.page, 1) - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+            select(GapRecord)
+            .where(*f.where())
+            .order_by(GapRecord.created_at.desc())
+            .offset((max(f.page, 1) - 1) * PAGE_SIZE)
+            .limit(PAGE_SIZE)
         ).all()
     return list(rows), int(total)
 
 
 def all_gaps(store: GapStore, f: GapFilter, limit: int = 100_000) -> list[GapRecord]:
     with store.session() as session:
-        return list(session.scalars(
-            select(GapRecord).where(*f.where()).order_by(GapRecord.created_at.desc()).limit(limit)
-        ))
+        return list(
+            session.scalars(
+                select(GapRecord)
+                .where(*f.where())
+                .order_by(GapRecord.created_at.desc())
+                .limit(limit)
+            )
+        )
 
 
 def set_status(store: GapStore, ids: list[int], status: str) -> int:
@@ -76,7 +88,9 @@ def set_status(store: GapStore, ids: list[int], status: str) -> int:
     if not ids:
         return 0
     with store.session() as session, session.begin():
-        result = session.execute(update(GapRecord).where(GapRecord.id.in_(ids)).values(status=status))
+        result = session.execute(
+            update(GapRecord).where(GapRecord.id.in_(ids)).values(status=status)
+        )
         return int(result.rowcount or 0)
 
 
@@ -95,7 +109,9 @@ def weekly_by_reason(store: GapStore, weeks: int = 12) -> tuple[list[str], dict[
     series: dict[str, list[int]] = {}
     with store.session() as session:
         rows = session.execute(
-            select(GapRecord.created_at, GapRecord.reason).where(GapRecord.created_at >= _start(start))
+            select(GapRecord.created_at, GapRecord.reason).where(
+                GapRecord.created_at >= _start(start)
+            )
         ).all()
     for created, reason in rows:
         day = created.date() if isinstance(created, dt.datetime) else created
@@ -109,8 +125,14 @@ def negative_feedback_rate(store: GapStore, days: int = 30) -> tuple[int, int, f
     """Thumbs-down and "that didn't help" against answers given, over the last `days`."""
     since = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
     with store.session() as session:
-        negative = session.scalar(select(func.count(GapRecord.id)).where(
-            GapRecord.reason == "negative_feedback", GapRecord.created_at >= since)) or 0
+        negative = (
+            session.scalar(
+                select(func.count(GapRecord.id)).where(
+                    GapRecord.reason == "negative_feedback", GapRecord.created_at >= since
+                )
+            )
+            or 0
+        )
         answers = session.scalar(select(func.coalesce(func.sum(DocumentUse.answers), 0))) or 0
     rate = negative / answers if answers else 0.0
     return int(negative), int(answers), rate
@@ -124,12 +146,37 @@ def document_use(store: GapStore) -> dict[str, int]:
 def export_csv(rows: list[GapRecord]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["id", "time", "reason", "status", "question (redacted)", "intent",
-                     "intent confidence", "top document", "score", "answer given", "channel"])
+    writer.writerow(
+        [
+            "id",
+            "time",
+            "reason",
+            "status",
+            "question (redacted)",
+            "intent",
+            "intent confidence",
+            "top document",
+            "score",
+            "answer given",
+            "channel",
+        ]
+    )
     for r in rows:
-        writer.writerow([r.id, r.created_at.isoformat(timespec="seconds"), r.reason, r.status,
-                         _csv_safe(r.text), r.intent, f"{r.intent_confidence:.2f}", r.top_document,
-                         f"{r.top_score:.2f}", _csv_safe(r.answer_given), r.channel])
+        writer.writerow(
+            [
+                r.id,
+                r.created_at.isoformat(timespec="seconds"),
+                r.reason,
+                r.status,
+                _csv_safe(r.text),
+                r.intent,
+                f"{r.intent_confidence:.2f}",
+                r.top_document,
+                f"{r.top_score:.2f}",
+                _csv_safe(r.answer_given),
+                r.channel,
+            ]
+        )
     return out.getvalue()
 
 
@@ -151,7 +198,6 @@ def export_nlu_yaml(rows: list[GapRecord], intent: str) -> str:
         raise ValueError("intent names are lowercase letters, digits and underscores")
     lines = "".join(f"    - {yaml_escape(e)}\n" for e in examples)
     return f'version: "3.1"\nnlu:\n- intent: {intent}\n  examples: |\n{lines}'
-
 
 
 def yaml_escape(text: str) -> str:

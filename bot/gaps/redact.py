@@ -38,7 +38,9 @@ _STREET_TYPES = (
     r"croft|end|parade|boulevard|approach|meadow|meadows|fields|vale|wharf)"
 )
 _BUILDING_TYPES = r"(?:house|court|tower|towers|lodge|mansions|heights|point|block|buildings|flats)"
-_WORD = r"(?!(?:in|at|on|of|the|and|to|from|near|by|with|for|boys|girls|kids)\b)[A-Za-z][A-Za-z'’-]*"
+_WORD = (
+    r"(?!(?:in|at|on|of|the|and|to|from|near|by|with|for|boys|girls|kids)\b)[A-Za-z][A-Za-z'’-]*"
+)
 
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 POSTCODE_RE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b", re.IGNORECASE)
@@ -54,8 +56,10 @@ DOB_TEXT_RE = re.compile(
     rf"{_MONTHS}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}})\b",
     re.IGNORECASE,
 )
-BIRTH_CUE_RE = re.compile(r"(?:born|dob|d\.o\.b\.?|date of birth|birthday|b\.)\s*(?:on|is|:)?\s*(?:the\s+)?$",
-                          re.IGNORECASE)
+BIRTH_CUE_RE = re.compile(
+    r"(?:born|dob|d\.o\.b\.?|date of birth|birthday|b\.)\s*(?:on|is|:)?\s*(?:the\s+)?$",
+    re.IGNORECASE,
+)
 ADDRESS_RE = re.compile(
     rf"\b(?:(?:flat|apartment|apt|unit|room|no\.?)\s*\d+[a-z]?\s*,?\s*)?"
     rf"\d+[a-z]?\s*,?\s+(?:{_WORD}\s+){{0,3}}{_STREET_TYPES}\b\.?",
@@ -72,7 +76,8 @@ TITLE_RE = re.compile(
 )
 CALLED_RE = re.compile(
     r"\b(?:called|named|known as|goes by|nicknamed|aka|calls (?:him|her|them)sel(?:f|ves)|"
-    r"username|user name|handle|snapchat|snap|insta(?:gram)?|tiktok|whatsapp name)\s*(?:is\s*)?:?\s*"
+    r"username|user name|handle|snapchat|snap|insta(?:gram)?|tiktok|whatsapp name)"
+    r"\s*(?:is\s*)?:?\s*"
     r"(['\"‘“]([^'\"’”]{1,30})['\"’”]|@?[\w.'’-]+(?:\s+[A-Z][\w'’-]+)?)",
     re.IGNORECASE,
 )
@@ -94,14 +99,82 @@ RELATION_NAME_RE = re.compile(
 SENTENCE_START_RE = re.compile(r"(?:^|[.!?]\s+|\n)$")
 # Words in the first-name dictionary that, in this field, are nearly always something else.
 NOT_NAMES = frozenset(
-    """january february march april may june july august september october november december
-    monday tuesday wednesday thursday friday saturday sunday mum mom mam dad nan nana nanny gran
-    granny grandad grandma auntie aunty uncle sis bro baby son mr mrs ms miss mx dr sir madam
-    nurse doctor teacher head ok okay yes no hi hello thanks cheers sorry please year red brook
-    police court care home school mark will""".split()
+    [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "mum",
+        "mom",
+        "mam",
+        "dad",
+        "nan",
+        "nana",
+        "nanny",
+        "gran",
+        "granny",
+        "grandad",
+        "grandma",
+        "auntie",
+        "aunty",
+        "uncle",
+        "sis",
+        "bro",
+        "baby",
+        "son",
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "mx",
+        "dr",
+        "sir",
+        "madam",
+        "nurse",
+        "doctor",
+        "teacher",
+        "head",
+        "ok",
+        "okay",
+        "yes",
+        "no",
+        "hi",
+        "hello",
+        "thanks",
+        "cheers",
+        "sorry",
+        "please",
+        "year",
+        "red",
+        "brook",
+        "police",
+        "court",
+        "care",
+        "home",
+        "school",
+        "mark",
+        "will",
+    ]
 )
 RARE_CAPS_RE = re.compile(r"\b[A-Z][a-zà-ÿā-ž'’]+(?:[\s-][A-Z][a-zà-ÿā-ž'’]+){0,2}\b")
-AGE_NAME_RE = re.compile(r"\b([A-Z][\w'’À-ÿĀ-ž-]+),?\s+(?:aged\s+)?\d{1,2}\s*(?:,|\)|years?\b|yrs?\b|yo\b|y/o)")
+AGE_NAME_RE = re.compile(
+    r"\b([A-Z][\w'’À-ÿĀ-ž-]+),?\s+(?:aged\s+)?\d{1,2}\s*(?:,|\)|years?\b|yrs?\b|yo\b|y/o)"
+)
 
 
 @dataclass(frozen=True)
@@ -116,20 +189,27 @@ class Redactor:
     def __init__(self, knowledge_dir: Path) -> None:
         self.knowledge_dir = knowledge_dir
         config_path = knowledge_dir / "redaction.yml"
-        config = yaml.safe_load(config_path.read_text(encoding="utf-8")) if config_path.exists() else {}
+        config = (
+            yaml.safe_load(config_path.read_text(encoding="utf-8")) if config_path.exists() else {}
+        )
         config = config or {}
         self.public_numbers = {_digits(n) for n in config.get("public_numbers") or []}
         self.public_numbers |= _contact_numbers(knowledge_dir / "contacts.yml")
         self.places = sorted({str(p) for p in config.get("places") or []}, key=len, reverse=True)
         self.places_re = (
-            re.compile(r"\b(?:" + "|".join(re.escape(p) for p in self.places) + r")\b", re.IGNORECASE)
-            if self.places else None
+            re.compile(
+                r"\b(?:" + "|".join(re.escape(p) for p in self.places) + r")\b", re.IGNORECASE
+            )
+            if self.places
+            else None
         )
         protected = {str(p) for p in config.get("protected") or []}
         protected |= _knowledge_terms(knowledge_dir)
         self.protected_words = {w.lower() for p in protected for w in re.findall(r"[\w'’]+", p)}
         self.protected_re = re.compile(
-            r"\b(?:" + "|".join(re.escape(p) for p in sorted(protected, key=len, reverse=True)) + r")\b",
+            r"\b(?:"
+            + "|".join(re.escape(p) for p in sorted(protected, key=len, reverse=True))
+            + r")\b",
             re.IGNORECASE,
         )
         self.review_names = _review_names(knowledge_dir)
@@ -170,8 +250,11 @@ class Redactor:
     def _patterns(self, text: str) -> list[Span]:
         spans: list[Span] = []
         spans += [Span(m.start(), m.end(), "EMAIL", True) for m in EMAIL_RE.finditer(text)]
-        spans += [Span(m.start(), m.end(), "NINO", True) for m in NINO_RE.finditer(text)
-                  if not m.group().isdigit()]
+        spans += [
+            Span(m.start(), m.end(), "NINO", True)
+            for m in NINO_RE.finditer(text)
+            if not m.group().isdigit()
+        ]
         for m in PHONE_RE.finditer(text):
             digits = _digits(m.group())
             if digits in self.public_numbers or len(digits) < 10:
@@ -180,8 +263,11 @@ class Redactor:
         for m in NHS_RE.finditer(text):
             if _digits(m.group())[0] != "0":
                 spans.append(Span(m.start(), m.end(), "NHS", True))
-        spans += [Span(m.start(), m.end(), "POSTCODE", True) for m in POSTCODE_RE.finditer(text)
-                  if any(c.isdigit() for c in m.group()[:4])]
+        spans += [
+            Span(m.start(), m.end(), "POSTCODE", True)
+            for m in POSTCODE_RE.finditer(text)
+            if any(c.isdigit() for c in m.group()[:4])
+        ]
         spans += [Span(m.start(), m.end(), "DOB", True) for m in DOB_NUMERIC_RE.finditer(text)]
         for m in DOB_TEXT_RE.finditer(text):
             before = text[max(0, m.start() - 25) : m.start()]
@@ -191,7 +277,9 @@ class Redactor:
         spans += [Span(m.start(), m.end(), "ADDRESS", True) for m in FLAT_RE.finditer(text)]
         spans += [Span(m.start(), m.end(), "PLACE", False) for m in STREET_RE.finditer(text)]
         if self.places_re:
-            spans += [Span(m.start(), m.end(), "PLACE", True) for m in self.places_re.finditer(text)]
+            spans += [
+                Span(m.start(), m.end(), "PLACE", True) for m in self.places_re.finditer(text)
+            ]
         return spans
 
     def _ner(self, text: str) -> list[Span]:
@@ -207,7 +295,10 @@ class Redactor:
             else:
                 continue
             start, end = ent.start_char, ent.end_char
-            if text[start:end].lower() in self.protected_words or _fold(text[start:end]) in NOT_NAMES:
+            if (
+                text[start:end].lower() in self.protected_words
+                or _fold(text[start:end]) in NOT_NAMES
+            ):
                 continue
             # Drop a trailing possessive so "Jayden's" leaves "'s" and role words in place.
             start, end = _trim(text, start, end)
@@ -215,8 +306,13 @@ class Redactor:
                 spans.append(Span(start, end, kind, False))
         # Lowercase or unusual names the model tags as proper nouns.
         for token in doc:
-            if token.pos_ == "PROPN" and token.text.lower() not in self.protected_words and \
-                    _looks_like_name(token.text, self.protected_words, sentence_start=token.is_sent_start):
+            if (
+                token.pos_ == "PROPN"
+                and token.text.lower() not in self.protected_words
+                and _looks_like_name(
+                    token.text, self.protected_words, sentence_start=token.is_sent_start
+                )
+            ):
                 spans.append(Span(token.idx, token.idx + len(token.text), "NAME", False))
         return spans
 
@@ -246,15 +342,20 @@ class Redactor:
         for m in RARE_CAPS_RE.finditer(text):
             words = m.group().split()
             at_start = bool(SENTENCE_START_RE.search(text[: m.start()]))
-            if len(words) == 1 and at_start and not re.match(r"\s*[,(]", text[m.end():]):
+            if len(words) == 1 and at_start and not re.match(r"\s*[,(]", text[m.end() :]):
                 continue  # a lone rare word opening a sentence is usually a verb ("Summarise")
-            if all(not _is_common(w, 3.0) and w.lower() not in self.protected_words
-                   and not w.isupper() for w in words):
+            if all(
+                not _is_common(w, 3.0) and w.lower() not in self.protected_words and not w.isupper()
+                for w in words
+            ):
                 spans.append(Span(m.start(), m.end(), "NAME", False))
         for m in AGE_NAME_RE.finditer(text):
             word = m.group(1)
-            if word.lower() not in self.protected_words and _fold(word) not in NOT_NAMES \
-                    and not re.fullmatch(r"(?i)year|aged?|under|over|about|only|just", word):
+            if (
+                word.lower() not in self.protected_words
+                and _fold(word) not in NOT_NAMES
+                and not re.fullmatch(r"(?i)year|aged?|under|over|about|only|just", word)
+            ):
                 spans.append(Span(m.start(1), m.end(1), "NAME", False))
         for m in RELATION_NAME_RE.finditer(text):
             words = m.group(1).split()
@@ -265,13 +366,19 @@ class Redactor:
         for m in re.finditer(r"[A-Za-zÀ-ÿĀ-ž][\w'’À-ÿĀ-ž-]*", text):
             word = m.group()
             before = text[: m.start()]
-            follow = re.match(r"\s+([A-Z][\w'’À-ÿĀ-ž-]+)", text[m.end():])
-            if _looks_like_name(word, self.protected_words,
-                                sentence_start=bool(SENTENCE_START_RE.search(before)),
-                                next_word=follow.group(1) if follow else ""):
+            follow = re.match(r"\s+([A-Z][\w'’À-ÿĀ-ž-]+)", text[m.end() :])
+            if _looks_like_name(
+                word,
+                self.protected_words,
+                sentence_start=bool(SENTENCE_START_RE.search(before)),
+                next_word=follow.group(1) if follow else "",
+            ):
                 end = m.end()
-                if follow and follow.group(1).lower() not in self.protected_words and \
-                        _fold(follow.group(1)) not in NOT_NAMES:
+                if (
+                    follow
+                    and follow.group(1).lower() not in self.protected_words
+                    and _fold(follow.group(1)) not in NOT_NAMES
+                ):
                     end += follow.end()
                 spans.append(Span(m.start(), end, "NAME", False))
         return spans
@@ -354,15 +461,20 @@ def _in_names(word: str) -> bool:
     return folded in _first_names() or (len(parts) > 1 and all(p in _first_names() for p in parts))
 
 
-def _looks_like_name(word: str, protected: set[str], sentence_start: bool,
-                     next_word: str = "") -> bool:
+def _looks_like_name(
+    word: str, protected: set[str], sentence_start: bool, next_word: str = ""
+) -> bool:
     lowered = word.lower().strip("'’")
     if len(lowered) < 2 or lowered in protected or not _in_names(word):
         return False
     if word[0].isupper() and sentence_start and _is_common(word):
         # "Will you..." opens a question; "Hope Campbell said" opens with a name.
-        return bool(next_word) and next_word[0].isupper() and not _is_common(next_word) \
+        return (
+            bool(next_word)
+            and next_word[0].isupper()
+            and not _is_common(next_word)
             and next_word.lower() not in protected
+        )
     if word[0].isupper():
         return True
     if "-" in lowered:
@@ -396,8 +508,16 @@ def _review_names(knowledge_dir: Path) -> list[str]:
     names = set()
     for path in (knowledge_dir / "case-reviews").glob("*.md"):
         for part in re.split(r"-and-|-", path.stem):
-            if part.isalpha() and part not in {"thematic", "review", "exploitation", "core",
-                                               "safeguarding", "practice", "child", "k"}:
+            if part.isalpha() and part not in {
+                "thematic",
+                "review",
+                "exploitation",
+                "core",
+                "safeguarding",
+                "practice",
+                "child",
+                "k",
+            }:
                 names.add(part.capitalize())
     return sorted(names)
 

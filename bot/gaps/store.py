@@ -123,14 +123,16 @@ class GapStore:
                 bumped = session.execute(
                     update(DocumentUse)
                     .where(DocumentUse.doc_id == use["doc_id"])
-                    .values(answers=DocumentUse.answers + 1,
-                            last_answered_at=dt.datetime.now(dt.UTC))
+                    .values(
+                        answers=DocumentUse.answers + 1, last_answered_at=dt.datetime.now(dt.UTC)
+                    )
                 )
                 if not bumped.rowcount:
                     session.add(DocumentUse(doc_id=use["doc_id"], answers=1))
             keys = [r["record_key"] for r in rows]
-            existing = set(session.scalars(
-                select(GapRecord.record_key).where(GapRecord.record_key.in_(keys))))
+            existing = set(
+                session.scalars(select(GapRecord.record_key).where(GapRecord.record_key.in_(keys)))
+            )
             for row in rows:
                 if row["record_key"] in existing:
                     continue
@@ -230,8 +232,11 @@ class GapWriter:
         except (SQLAlchemyError, OSError) as exc:
             if not rows:
                 return
-            log.warning("gap store unavailable (%s); %d record(s) kept for retry",
-                        type(exc).__name__, len(rows))
+            log.warning(
+                "gap store unavailable (%s); %d record(s) kept for retry",
+                type(exc).__name__,
+                len(rows),
+            )
             try:
                 self.store.spool(rows)
             except OSError:

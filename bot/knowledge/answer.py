@@ -47,8 +47,11 @@ def answer_question(
     if doc_id and doc_id in retriever.documents:
         # A "related" button names the document: show its best passage for the question.
         doc = retriever.documents[doc_id]
-        hits = [h for h in retriever.search(doc.title, encode, k=50, one_per_document=False)
-                if h.document.doc_id == doc_id][:1]
+        hits = [
+            h
+            for h in retriever.search(doc.title, encode, k=50, one_per_document=False)
+            if h.document.doc_id == doc_id
+        ][:1]
         if hits:
             hits[0].score = 1.0
     else:

@@ -49,7 +49,9 @@ def find_files(root: Path) -> list[Path]:
     return files
 
 
-def load_documents(root: Path, progress: bool = False) -> tuple[list[Document], list[tuple[str, str]]]:
+def load_documents(
+    root: Path, progress: bool = False
+) -> tuple[list[Document], list[tuple[str, str]]]:
     """Every readable document, and every unreadable file with the reason: none is dropped
     silently, and one bad file never stops the rest."""
     documents: list[Document] = []

@@ -32,10 +32,88 @@ DENSE_WEIGHT = 0.7
 CANDIDATES = 50
 _STEMMER = Stemmer.Stemmer("english")
 _STOPWORDS = set(
-    """a an and are as at be been but by can could do does did for from had has have he her
-    his how i if in into is it its me my of on or our she so than that the their them then
-    there these they this to was we were what when where which who why will with would you
-    your yours im ive id dont please tell about need want know get got just any some""".split()
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "been",
+        "but",
+        "by",
+        "can",
+        "could",
+        "do",
+        "does",
+        "did",
+        "for",
+        "from",
+        "had",
+        "has",
+        "have",
+        "he",
+        "her",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "me",
+        "my",
+        "of",
+        "on",
+        "or",
+        "our",
+        "she",
+        "so",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "to",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "im",
+        "ive",
+        "id",
+        "dont",
+        "please",
+        "tell",
+        "about",
+        "need",
+        "want",
+        "know",
+        "get",
+        "got",
+        "just",
+        "any",
+        "some",
+    ]
 )
 _WORD = re.compile(r"[a-z0-9]+")
 
@@ -159,7 +237,11 @@ class Retriever:
             for i, p in enumerate(passages)
             if (docs[p.doc_id].content_hash, p.position) not in reuse
         ]
-        fresh = encode([passages[i].search_text(docs[passages[i].doc_id]) for i in todo]) if todo else None
+        fresh = (
+            encode([passages[i].search_text(docs[passages[i].doc_id]) for i in todo])
+            if todo
+            else None
+        )
         dim = fresh.shape[1] if fresh is not None else (previous.index.d if previous else 384)
         vectors = np.zeros((len(passages), dim), dtype="float32")
         fresh_rows = dict(zip(todo, range(len(todo)), strict=True))

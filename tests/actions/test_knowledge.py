@@ -23,28 +23,36 @@ def test_weak_retrieval_says_so_offers_topics_and_logs_a_gap(run_action, recorde
 
 
 def test_related_document_button_shows_that_document(run_action):
-    tracker = make_tracker('/ask_knowledge{"doc_id": "procedures/was-not-brought"}',
-                           entities=[{"entity": "doc_id", "value": "procedures/was-not-brought"}])
+    tracker = make_tracker(
+        '/ask_knowledge{"doc_id": "procedures/was-not-brought"}',
+        entities=[{"entity": "doc_id", "value": "procedures/was-not-brought"}],
+    )
     _, messages = run_action(ActionSearchKnowledge(), tracker)
     assert "Was Not Brought" in messages[0]["custom"]["sources"][0]["title"]
 
 
 def test_out_of_hours_contacts_come_from_the_data(run_action, contacts):
-    tracker = make_tracker("who do I call out of hours", intent="ask_contact",
-                           entities=[{"entity": "urgency", "value": "out_of_hours"}])
+    tracker = make_tracker(
+        "who do I call out of hours",
+        intent="ask_contact",
+        entities=[{"entity": "urgency", "value": "out_of_hours"}],
+    )
     _, messages = run_action(ActionContact(), tracker)
     assert contacts["edt"].number in messages[0]["text"]
     assert messages[0]["text"].startswith("If anyone is in immediate danger, call 999")
 
 
 def test_talk_to_person_gives_the_consultation_line(run_action):
-    _, messages = run_action(ActionContact(), make_tracker("can I speak to someone",
-                                                           intent="talk_to_person"))
+    _, messages = run_action(
+        ActionContact(), make_tracker("can I speak to someone", intent="talk_to_person")
+    )
     assert "option 3" in messages[0]["text"]
 
 
 def test_urgent_contacts_follow_the_999_response(run_action):
-    _, messages = run_action(ActionUrgentContacts(), make_tracker("help now", intent="urgent_danger"))
+    _, messages = run_action(
+        ActionUrgentContacts(), make_tracker("help now", intent="urgent_danger")
+    )
     assert messages[0]["custom"]["contacts"][0]["number"] == "999"
 
 
@@ -54,8 +62,10 @@ def test_negative_feedback_logs_the_answer_given(run_action, recorded_gaps):
         {"event": "bot", "text": "Cuckooing: What it is ..."},
         {"event": "user", "text": "that didn't help"},
     ]
-    _, messages = run_action(ActionFeedbackNegative(), make_tracker(
-        "that didn't help", intent="feedback_negative", events=events))
+    _, messages = run_action(
+        ActionFeedbackNegative(),
+        make_tracker("that didn't help", intent="feedback_negative", events=events),
+    )
     assert "Sorry" in messages[0]["text"]
     assert recorded_gaps[0].answer_given.startswith("Cuckooing")
     assert recorded_gaps[0].text == "what is cuckooing"

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from rasa_sdk.executor import ActionExecutor
+
 from actions.walkthroughs import (
     ASK_ACTIONS,
     ActionEscalationStep,
@@ -9,7 +11,6 @@ from actions.walkthroughs import (
     ActionWalkthroughStop,
     ValidateReferralForm,
 )
-from rasa_sdk.executor import ActionExecutor
 from tests.actions.conftest import make_tracker
 
 
@@ -18,9 +19,13 @@ def slot_events(events):
 
 
 def test_button_choice_fills_the_requested_slot(run_action):
-    tracker = make_tracker('/inform{"choice": "no"}', intent="inform",
-                           entities=[{"entity": "choice", "value": "no"}],
-                           slots={"requested_slot": "referral_danger"}, active_loop="referral_form")
+    tracker = make_tracker(
+        '/inform{"choice": "no"}',
+        intent="inform",
+        entities=[{"entity": "choice", "value": "no"}],
+        slots={"requested_slot": "referral_danger"},
+        active_loop="referral_form",
+    )
     events, _ = run_action(ValidateReferralForm(), tracker)
     slots = slot_events(events)
     assert slots["referral_danger"] == "no"
@@ -28,9 +33,12 @@ def test_button_choice_fills_the_requested_slot(run_action):
 
 
 def test_free_text_answer_fills_the_slot_and_skips_hours_for_adults(run_action):
-    tracker = make_tracker("an elderly resident in a care home", intent="inform",
-                           slots={"requested_slot": "referral_audience", "referral_danger": "no"},
-                           active_loop="referral_form")
+    tracker = make_tracker(
+        "an elderly resident in a care home",
+        intent="inform",
+        slots={"requested_slot": "referral_audience", "referral_danger": "no"},
+        active_loop="referral_form",
+    )
     events, _ = run_action(ValidateReferralForm(), tracker)
     slots = slot_events(events)
     assert slots["referral_audience"] == "adults"
@@ -38,17 +46,27 @@ def test_free_text_answer_fills_the_slot_and_skips_hours_for_adults(run_action):
 
 
 def test_danger_ends_the_form(run_action):
-    tracker = make_tracker("yes", intent="affirm", slots={"requested_slot": "referral_danger"},
-                           active_loop="referral_form")
+    tracker = make_tracker(
+        "yes",
+        intent="affirm",
+        slots={"requested_slot": "referral_danger"},
+        active_loop="referral_form",
+    )
     slots = slot_events(run_action(ValidateReferralForm(), tracker)[0])
     assert slots["referral_danger"] == "yes"
     assert slots["requested_slot"] is None
 
 
 def test_unrelated_text_fills_nothing_so_rules_can_handle_the_interruption(run_action):
-    tracker = make_tracker("what is the spectrum of support", slots={
-        "requested_slot": "referral_hours", "referral_danger": "no", "referral_audience": "children"},
-        active_loop="referral_form")
+    tracker = make_tracker(
+        "what is the spectrum of support",
+        slots={
+            "requested_slot": "referral_hours",
+            "referral_danger": "no",
+            "referral_audience": "children",
+        },
+        active_loop="referral_form",
+    )
     events, _ = run_action(ValidateReferralForm(), tracker)
     assert "referral_hours" not in slot_events(events)
 
@@ -68,13 +86,19 @@ def test_first_question_has_the_intro_and_buttons(run_action):
     _, messages = run_action(action, tracker)
     assert "walk you through" in messages[0]["text"]
     assert [b["payload"] for b in messages[0]["buttons"]] == [
-        '/inform{"choice": "yes"}', '/inform{"choice": "no"}']
+        '/inform{"choice": "yes"}',
+        '/inform{"choice": "no"}',
+    ]
 
 
 def test_referral_outcome_sends_route_checklist_feedback_and_summary_then_resets(run_action):
-    answers = {"referral_danger": "no", "referral_audience": "children",
-               "referral_hours": "in_hours", "referral_consent": "sought",
-               "referral_category": "exploitation"}
+    answers = {
+        "referral_danger": "no",
+        "referral_audience": "children",
+        "referral_hours": "in_hours",
+        "referral_consent": "sought",
+        "referral_category": "exploitation",
+    }
     events, messages = run_action(ActionReferralOutcome(), make_tracker(slots=answers))
     assert all(v is None for v in slot_events(events).values())
     assert "Front Door" in messages[0]["text"]
@@ -84,22 +108,35 @@ def test_referral_outcome_sends_route_checklist_feedback_and_summary_then_resets
 
 
 def test_adult_concern_prefills_the_audience(run_action):
-    events, _ = run_action(ActionStartReferral(), make_tracker(
-        "raise a concern about an adult", intent="raise_adult_concern"))
+    events, _ = run_action(
+        ActionStartReferral(),
+        make_tracker("raise a concern about an adult", intent="raise_adult_concern"),
+    )
     assert slot_events(events)["referral_audience"] == "adults"
 
 
 def test_back_forgets_the_last_answer(run_action):
-    tracker = make_tracker("go back", intent="go_back", active_loop="referral_form", slots={
-        "referral_danger": "no", "referral_audience": "children",
-        "requested_slot": "referral_hours"})
+    tracker = make_tracker(
+        "go back",
+        intent="go_back",
+        active_loop="referral_form",
+        slots={
+            "referral_danger": "no",
+            "referral_audience": "children",
+            "requested_slot": "referral_hours",
+        },
+    )
     slots = slot_events(run_action(ActionWalkthroughBack(), tracker)[0])
     assert slots == {"referral_audience": None, "requested_slot": "referral_audience"}
 
 
 def test_stop_leaves_the_form_and_logs_it_as_abandoned(run_action, recorded_gaps):
-    tracker = make_tracker("stop", intent="stop", active_loop="referral_form",
-                           slots={"referral_danger": "no", "requested_slot": "referral_audience"})
+    tracker = make_tracker(
+        "stop",
+        intent="stop",
+        active_loop="referral_form",
+        slots={"referral_danger": "no", "requested_slot": "referral_audience"},
+    )
     events, messages = run_action(ActionWalkthroughStop(), tracker)
     assert any(e["event"] == "active_loop" and e["name"] is None for e in events)
     assert "stopped" in messages[0]["text"]
@@ -110,9 +147,14 @@ def test_escalation_goes_stage_by_stage_and_ends_with_the_protocol(run_action):
     stage = None
     texts = []
     for _ in range(3):
-        events, messages = run_action(ActionEscalationStep(), make_tracker(
-            "next", intent="next_step",
-            slots={"escalation_topic": "threshold", "escalation_stage": stage}))
+        events, messages = run_action(
+            ActionEscalationStep(),
+            make_tracker(
+                "next",
+                intent="next_step",
+                slots={"escalation_topic": "threshold", "escalation_stage": stage},
+            ),
+        )
         texts.append("\n".join(m["text"] for m in messages))
         stage = slot_events(events).get("escalation_stage")
     assert "Stage 1 of 3" in texts[0] and "Stage 3 of 3" in texts[2]

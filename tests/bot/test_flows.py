@@ -47,9 +47,13 @@ def test_free_text_answers_map_to_options(flows, slot, text, expected):
 
 
 def test_referral_outcome_uses_contacts_data_and_ends_with_a_summary(flows, contacts):
-    answers = {"referral_danger": "no", "referral_audience": "children",
-               "referral_hours": "out_of_hours", "referral_consent": "not_safe",
-               "referral_category": "allegation"}
+    answers = {
+        "referral_danger": "no",
+        "referral_audience": "children",
+        "referral_hours": "out_of_hours",
+        "referral_consent": "not_safe",
+        "referral_category": "allegation",
+    }
     messages = render_referral(flows["referral"], answers, contacts)
     numbers = {c["number"] for m in messages for c in m["contacts"]}
     assert contacts["edt"].number in numbers
@@ -59,8 +63,12 @@ def test_referral_outcome_uses_contacts_data_and_ends_with_a_summary(flows, cont
 
 
 def test_adult_route_flags_the_unconfirmed_detail(flows, contacts):
-    answers = {"referral_danger": "no", "referral_audience": "adults",
-               "referral_consent": "sought", "referral_category": "abuse_neglect"}
+    answers = {
+        "referral_danger": "no",
+        "referral_audience": "adults",
+        "referral_consent": "sought",
+        "referral_category": "abuse_neglect",
+    }
     text = "\n".join(m["text"] for m in render_referral(flows["referral"], answers, contacts))
     assert "not confirmed" in text
     assert "01926 412080" in text
@@ -76,10 +84,20 @@ def test_escalation_gives_no_warwickshire_timescales_and_ends_with_the_protocol(
 
 
 def test_broken_flow_is_reported_in_plain_words(tmp_path, contacts):
-    bad = {"id": "x", "form": "x_form", "title": "X", "intro": "i",
-           "questions": [{"slot": "a", "text": "?", "options": [
-               {"id": "p", "title": "P"}, {"id": "q", "title": "Q", "end": "nowhere"}]}],
-           "outcomes": [{"when": {"a": "p"}, "route": "r", "contacts": ["no_such_contact"]}]}
+    bad = {
+        "id": "x",
+        "form": "x_form",
+        "title": "X",
+        "intro": "i",
+        "questions": [
+            {
+                "slot": "a",
+                "text": "?",
+                "options": [{"id": "p", "title": "P"}, {"id": "q", "title": "Q", "end": "nowhere"}],
+            }
+        ],
+        "outcomes": [{"when": {"a": "p"}, "route": "r", "contacts": ["no_such_contact"]}],
+    }
     path = tmp_path / "x.yml"
     path.write_text(yaml.safe_dump(bad))
     problems = validate_flows({"x": load_flow(path)}, contacts, {"a"})

@@ -27,9 +27,14 @@ def count(store) -> int:
 
 def test_gap_is_redacted_and_conversation_hashed_before_it_is_written(store):
     writer = GapWriter(store)
-    writer(Gap(reason="weak_retrieval", conversation_id="conv-1",
-               text="Kayleigh Jones at 14 Hollybush Lane, phone 07700 900461, what about ferrets",
-               answer_given="Call Mr Kowalski on 07700 900123"))
+    writer(
+        Gap(
+            reason="weak_retrieval",
+            conversation_id="conv-1",
+            text="Kayleigh Jones at 14 Hollybush Lane, phone 07700 900461, what about ferrets",
+            answer_given="Call Mr Kowalski on 07700 900123",
+        )
+    )
     writer.flush()
     with store.session() as s:
         row = s.scalars(select(GapRecord)).one()
@@ -74,8 +79,12 @@ def _write_many(url: str, spool: str, n: int, tag: str) -> None:
 
 def test_two_processes_writing_at_once_lose_nothing(store, tmp_path):
     ctx = multiprocessing.get_context("spawn")
-    procs = [ctx.Process(target=_write_many, args=(store.url, str(tmp_path / f"s{i}.jsonl"), 100, f"p{i}"))
-             for i in range(2)]
+    procs = [
+        ctx.Process(
+            target=_write_many, args=(store.url, str(tmp_path / f"s{i}.jsonl"), 100, f"p{i}")
+        )
+        for i in range(2)
+    ]
     for p in procs:
         p.start()
     for p in procs:
@@ -87,7 +96,9 @@ def test_document_use_counts_and_exports(store):
     writer = GapWriter(store)
     for _ in range(3):
         writer(Answered("exploitation/cuckooing", 0.6))
-    writer(Gap(reason="weak_retrieval", text="=HYPERLINK(bad) what is a [thing]", conversation_id="c"))
+    writer(
+        Gap(reason="weak_retrieval", text="=HYPERLINK(bad) what is a [thing]", conversation_id="c")
+    )
     writer.flush()
     with store.session() as s:
         assert s.get(DocumentUse, "exploitation/cuckooing").answers == 3
@@ -106,8 +117,14 @@ def test_purge_removes_only_old_records(store):
     import datetime as dt
 
     with store.session() as s, s.begin():
-        s.add(GapRecord(reason="out_of_scope", text="old", record_key="a",
-                        created_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=400)))
+        s.add(
+            GapRecord(
+                reason="out_of_scope",
+                text="old",
+                record_key="a",
+                created_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=400),
+            )
+        )
         s.add(GapRecord(reason="out_of_scope", text="new", record_key="b"))
     assert store.purge(365) == 1
     assert count(store) == 1

@@ -11,11 +11,23 @@ from bot.gaps.redact import PLACEHOLDERS, redact
     ("text", "gone", "kept"),
     [
         ("kayleigh's stepdad hit her", ["kayleigh"], ["stepdad"]),
-        ("Mr Kowalski rang about Flat 3, 27 Corporation Street CV11 4XX", ["Kowalski", "Corporation", "CV11"], ["rang"]),
-        ("dob 12/03/2015 NHS 943 476 5919 NI QQ 12 34 56 C", ["12/03/2015", "943 476 5919", "QQ 12"], []),
+        (
+            "Mr Kowalski rang about Flat 3, 27 Corporation Street CV11 4XX",
+            ["Kowalski", "Corporation", "CV11"],
+            ["rang"],
+        ),
+        (
+            "dob 12/03/2015 NHS 943 476 5919 NI QQ 12 34 56 C",
+            ["12/03/2015", "943 476 5919", "QQ 12"],
+            [],
+        ),
         ("email mum at jo.bloggs@example.com or +44 7700 900123", ["jo.bloggs", "7700"], ["mum"]),
         ("What did the Simon review say about the Front Door?", [], ["Simon review", "Front Door"]),
-        ("Ring the Front Door on 01926 414144 or NSPCC on 0808 800 5000", [], ["01926 414144", "0808 800 5000"]),
+        (
+            "Ring the Front Door on 01926 414144 or NSPCC on 0808 800 5000",
+            [],
+            ["01926 414144", "0808 800 5000"],
+        ),
     ],
 )
 def test_redaction_examples(text, gone, kept):

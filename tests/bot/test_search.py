@@ -12,7 +12,9 @@ from bot.settings import get_settings
 
 
 def test_acronyms_are_expanded():
-    assert "child criminal exploitation" in expand_query("signs of CCE?", {"cce": "child criminal exploitation"})
+    assert "child criminal exploitation" in expand_query(
+        "signs of CCE?", {"cce": "child criminal exploitation"}
+    )
     assert expand_query("success", {"cce": "x"}) == "success"
 
 
@@ -40,12 +42,16 @@ def test_audience_filter_excludes_the_other_audience(retriever, encode):
 
 
 def test_gibberish_is_below_the_confidence_threshold(retriever, encode):
-    answer = answer_question(retriever, encode, "qwpoeiru zzxmn", get_settings().retrieval_min_score)
+    answer = answer_question(
+        retriever, encode, "qwpoeiru zzxmn", get_settings().retrieval_min_score
+    )
     assert not answer.confident
 
 
 def test_answer_carries_passage_title_and_source(retriever, encode):
-    answer = answer_question(retriever, encode, "what is cuckooing", get_settings().retrieval_min_score)
+    answer = answer_question(
+        retriever, encode, "what is cuckooing", get_settings().retrieval_min_score
+    )
     assert answer.confident
     assert "Cuckooing" in answer.text
     assert answer.sources[0]["url"].startswith("http")

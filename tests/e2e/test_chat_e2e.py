@@ -58,8 +58,9 @@ def test_session_is_kept_and_forged_ids_are_refused(stack):
     again = stack.chat("thanks", sid)
     assert again["session_id"] == sid
     forged = sid[:-2] + ("AA" if not sid.endswith("AA") else "BB")
-    response = requests.post(f"{stack.web}/api/chat",
-                             json={"message": "hi", "session_id": forged}, timeout=10)
+    response = requests.post(
+        f"{stack.web}/api/chat", json={"message": "hi", "session_id": forged}, timeout=10
+    )
     assert response.status_code == 400
     assert "999" in response.json()["messages"][0]["text"]
 

@@ -44,7 +44,9 @@ def test_full_referral_with_buttons_free_text_and_an_interruption(stack):
     assert "What a good referral contains" in text
     assert "within 24 hours" in text and "2 working days" in text
     assert any(m["copy"] for m in r["messages"]), "a copyable summary ends the walkthrough"
-    assert "I disagree with the outcome" in [b["title"] for m in r["messages"] for b in m["buttons"]]
+    assert "I disagree with the outcome" in [
+        b["title"] for m in r["messages"] for b in m["buttons"]
+    ]
 
 
 def test_referral_danger_yes_ends_with_999(stack):

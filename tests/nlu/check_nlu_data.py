@@ -9,32 +9,70 @@ an annotation is malformed or uses an unknown entity/value; the held-out set has
 12 examples for an intent, or repeats a training example (ignoring case, punctuation and
 entity markup). Near-duplicates between held-out and training are printed as warnings.
 """
-import difflib, glob, json, os, re, sys
-from collections import Counter, defaultdict
+
+import difflib
+import glob
+import json
+import os
+import re
+import sys
+from collections import defaultdict
+
 import yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DATA = os.path.join(ROOT, "data", "nlu")
 HELD = os.path.join(ROOT, "tests", "nlu", "heldout.yml")
-BIG = {"ask_knowledge", "out_of_scope", "make_referral", "raise_adult_concern", "escalate", "ask_contact"}
+BIG = {
+    "ask_knowledge",
+    "out_of_scope",
+    "make_referral",
+    "raise_adult_concern",
+    "escalate",
+    "ask_contact",
+}
 ENTITIES = {
     "audience": {"children", "adults"},
-    "service": {"front_door", "consultation_line", "edt", "adult_social_care", "police", "lado",
-                "nspcc", "modern_slavery_helpline", "crimestoppers", "emergency"},
-    "exploitation_type": {"cse", "cce", "county_lines", "cuckooing", "modern_slavery", "trafficking",
-                          "radicalisation", "hate_crime", "gangs", "organised_crime", "missing"},
+    "service": {
+        "front_door",
+        "consultation_line",
+        "edt",
+        "adult_social_care",
+        "police",
+        "lado",
+        "nspcc",
+        "modern_slavery_helpline",
+        "crimestoppers",
+        "emergency",
+    },
+    "exploitation_type": {
+        "cse",
+        "cce",
+        "county_lines",
+        "cuckooing",
+        "modern_slavery",
+        "trafficking",
+        "radicalisation",
+        "hate_crime",
+        "gangs",
+        "organised_crime",
+        "missing",
+    },
     "urgency": {"out_of_hours", "urgent", "non_urgent"},
     "choice": None,  # free: button payload values
 }
 MARKUP = re.compile(r"\[([^\]]+)\](\{[^}]*\}|\(([^)]*)\))")
 errors, warnings = [], []
 
+
 def plain(ex):
     return MARKUP.sub(lambda m: m.group(1), ex)
+
 
 def norm(ex):
     s = re.sub(r"[^\w\s]", " ", plain(ex).lower())
     return re.sub(r"\s+", " ", s).strip() or plain(ex).strip()
+
 
 def load(path):
     try:
@@ -43,7 +81,7 @@ def load(path):
         errors.append(f"{path}: YAML error {e}")
         return {}
     if str(doc.get("version")) != "3.1":
-        errors.append(f"{path}: version must be \"3.1\"")
+        errors.append(f'{path}: version must be "3.1"')
     out = defaultdict(list)
     for item in doc.get("nlu", []) or []:
         if "intent" in item:
@@ -55,6 +93,7 @@ def load(path):
                 check_markup(path, item["intent"], ex)
             out[item["intent"]].extend(exs)
     return out
+
 
 def check_markup(path, intent, ex):
     for m in MARKUP.finditer(ex):
@@ -73,6 +112,7 @@ def check_markup(path, intent, ex):
             errors.append(f"{path}: {intent}: {ent} value {val!r} not canonical in {ex!r}")
     if re.search(r"\[[^\]]*$|^[^\[]*\]", plain(ex)):
         warnings.append(f"{path}: {intent}: stray bracket in {ex!r}")
+
 
 def main():
     train, where = defaultdict(list), {}
@@ -117,8 +157,10 @@ def main():
         print(fn)
         for k, v in counts.items():
             print(f"  {k:22s} {v:4d}   heldout {len(held.get(k, [])) if k in held else '-'}")
-    print(f"total training examples: {sum(len(v) for v in train.values())}; "
-          f"heldout: {sum(len(v) for v in held.values())}")
+    print(
+        f"total training examples: {sum(len(v) for v in train.values())}; "
+        f"heldout: {sum(len(v) for v in held.values())}"
+    )
     for w in warnings:
         print("WARN", w)
     for e in errors:

@@ -3,6 +3,7 @@
 
 Run: python3 tests/redaction/check_cases.py   (exit code 1 on any error)
 """
+
 import collections
 import pathlib
 import re
@@ -13,9 +14,25 @@ import yaml
 HERE = pathlib.Path(__file__).resolve().parent
 TYPES = {"NAME", "PLACE", "ADDRESS", "POSTCODE", "PHONE", "EMAIL", "DOB", "NHS", "NINO"}
 # Towns/areas used as PLACE in planted texts; none may appear as a word in clean messages.
-TOWNS = ["Nuneaton", "Rugby", "Leamington", "Bedworth", "Stratford", "Warwick", "Kenilworth",
-         "Atherstone", "Coleshill", "Coventry", "Southam", "Whitnash", "Bulkington",
-         "Brownsover", "Camp Hill", "Balsall Common", "Lillington"]
+TOWNS = [
+    "Nuneaton",
+    "Rugby",
+    "Leamington",
+    "Bedworth",
+    "Stratford",
+    "Warwick",
+    "Kenilworth",
+    "Atherstone",
+    "Coleshill",
+    "Coventry",
+    "Southam",
+    "Whitnash",
+    "Bulkington",
+    "Brownsover",
+    "Camp Hill",
+    "Balsall Common",
+    "Lillington",
+]
 # Public service numbers that are allowed in clean messages.
 PUBLIC_NUMBERS = ["0808 800 5000", "0800 1111", "116 123"]
 
@@ -99,8 +116,11 @@ def main():
             if problem:
                 errors.append(f"planted[{i}]: {v!r}: {problem}")
         # values of one item must not overlap each other
-        spans = sorted((m.start(), m.end(), p["value"]) for p in pii
-                       for m in re.finditer(re.escape(p["value"]), text, re.I))
+        spans = sorted(
+            (m.start(), m.end(), p["value"])
+            for p in pii
+            for m in re.finditer(re.escape(p["value"]), text, re.I)
+        )
         for (s1, e1, v1), (s2, e2, v2) in zip(spans, spans[1:]):
             if s2 < e1:
                 errors.append(f"planted[{i}]: values {v1!r} and {v2!r} overlap")

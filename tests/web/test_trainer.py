@@ -14,8 +14,12 @@ def trainer_client(app, tmp_path):
     store = resources.get_gap_store()
     create_trainer(store, "trainer1", "a long enough password")
     writer = resources.start_gap_writer()
-    for text in ("what is a widget order for Jayden Smith", "what about widget orders",
-                 "can you explain widget orders", "where is the canteen"):
+    for text in (
+        "what is a widget order for Jayden Smith",
+        "what about widget orders",
+        "can you explain widget orders",
+        "where is the canteen",
+    ):
         writer(Gap(reason="weak_retrieval", text=text, conversation_id="c1"))
     writer.flush()
     yield app.test_client()
@@ -28,8 +32,10 @@ def csrf(client, path="/trainer/login") -> str:
 
 
 def login(client, password="a long enough password"):
-    return client.post("/trainer/login", data={"username": "trainer1", "password": password,
-                                               "csrf_token": csrf(client)})
+    return client.post(
+        "/trainer/login",
+        data={"username": "trainer1", "password": password, "csrf_token": csrf(client)},
+    )
 
 
 @pytest.mark.parametrize("path", ["/trainer/", "/trainer/gaps", "/trainer/clusters"])
@@ -40,8 +46,9 @@ def test_nothing_under_trainer_without_login(trainer_client, path):
 
 
 def test_post_without_csrf_is_refused(trainer_client):
-    response = trainer_client.post("/trainer/login", data={"username": "trainer1",
-                                                           "password": "a long enough password"})
+    response = trainer_client.post(
+        "/trainer/login", data={"username": "trainer1", "password": "a long enough password"}
+    )
     assert response.status_code == 400
 
 
@@ -58,7 +65,10 @@ def test_gap_list_shows_redacted_questions_and_filters(trainer_client):
     html = trainer_client.get("/trainer/gaps?q=widget").get_data(as_text=True)
     assert "[NAME]" in html and "Jayden" not in html
     assert "canteen" not in html
-    assert "frame-ancestors 'none'" in trainer_client.get("/trainer/gaps").headers["Content-Security-Policy"]
+    assert (
+        "frame-ancestors 'none'"
+        in trainer_client.get("/trainer/gaps").headers["Content-Security-Policy"]
+    )
 
 
 def test_clusters_group_similar_questions_and_export_yaml(trainer_client):
@@ -67,8 +77,10 @@ def test_clusters_group_similar_questions_and_export_yaml(trainer_client):
     assert re.search(r"<h2>3 ×", html), html[:2000]
     ids = re.findall(r'name="ids" value="(\d+)"', html)
     token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-    response = trainer_client.post("/trainer/gaps/action", data={
-        "ids": ids[:3], "action": "nlu", "intent": "ask_knowledge", "csrf_token": token})
+    response = trainer_client.post(
+        "/trainer/gaps/action",
+        data={"ids": ids[:3], "action": "nlu", "intent": "ask_knowledge", "csrf_token": token},
+    )
     assert response.status_code == 200
     assert "- intent: ask_knowledge" in response.get_data(as_text=True)
 

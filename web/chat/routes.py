@@ -47,15 +47,18 @@ def chat() -> Any:
         return error("Unknown conversation. Start a new one by sending session_id null.", 400)
     client = current_app.extensions["rasa_client"]
     try:
-        raw_messages = client.send(session_id, chat_request.message,
-                                   {"page": chat_request.page, "channel": "web"})
+        raw_messages = client.send(
+            session_id, chat_request.message, {"page": chat_request.page, "channel": "web"}
+        )
     except RasaUnavailable as exc:
         log.warning("chat: Rasa unavailable: %s", exc)
-        return jsonify({
-            "session_id": session_id,
-            "error": "The guidance bot is not available right now.",
-            "messages": [safety_message("Sorry, the guidance bot is not available right now.")],
-        }), 503
+        return jsonify(
+            {
+                "session_id": session_id,
+                "error": "The guidance bot is not available right now.",
+                "messages": [safety_message("Sorry, the guidance bot is not available right now.")],
+            }
+        ), 503
     messages = normalise(raw_messages)
     if not messages:
         # Rasa answered but said nothing: typically the action server is down.
@@ -83,7 +86,14 @@ def feedback() -> Any:
         return error("'question' and 'answer' must be strings.", 400)
     limit = current_app.config["SETTINGS"].max_message_chars
     if rating == "down":
-        record_gap(Gap(reason="negative_feedback", text=question[:limit],
-                       conversation_id=str(session_id), intent="thumbs_down",
-                       answer_given=answer[:limit], channel="widget"))
+        record_gap(
+            Gap(
+                reason="negative_feedback",
+                text=question[:limit],
+                conversation_id=str(session_id),
+                intent="thumbs_down",
+                answer_given=answer[:limit],
+                channel="widget",
+            )
+        )
     return jsonify({"ok": True})

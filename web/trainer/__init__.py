@@ -15,7 +15,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -31,8 +30,14 @@ from bot.gaps.cluster import IntentIndex, cluster_vectors, signature
 from bot.gaps.models import STATUSES, GapRecord, SuggestionDecision
 from web.trainer import charts
 
-bp = Blueprint("trainer", __name__, url_prefix="/trainer", template_folder="templates",
-               static_folder="static", static_url_path="/static")
+bp = Blueprint(
+    "trainer",
+    __name__,
+    url_prefix="/trainer",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
 ROOT = Path(__file__).resolve().parents[2]
 OPEN_STATUSES = ("new", "to-train", "to-write-content")
 
@@ -51,7 +56,8 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
 def no_framing(response: Response) -> Response:
     response.headers["Content-Security-Policy"] = (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -97,9 +103,13 @@ def parse_filter(args: Any) -> queries.GapFilter:
     except ValueError:
         page = 1
     return queries.GapFilter(
-        search=args.get("q", "")[:200], reason=args.get("reason", ""),
-        status=args.get("status", ""), topic=args.get("topic", ""),
-        date_from=day("from"), date_to=day("to"), page=page,
+        search=args.get("q", "")[:200],
+        reason=args.get("reason", ""),
+        status=args.get("status", ""),
+        topic=args.get("topic", ""),
+        date_from=day("from"),
+        date_to=day("to"),
+        page=page,
     )
 
 
@@ -114,7 +124,9 @@ def overview() -> Any:
         "trainer/overview.html",
         weekly=charts.stacked_bars(labels, series, "Gaps per week by reason"),
         top_clusters=charts.horizontal_bars(top, "Largest groups of unanswered questions"),
-        negative=negative, answers=answers, rate=rate,
+        negative=negative,
+        answers=answers,
+        rate=rate,
         suggestions=suggestions(groups),
         health=knowledge_health(),
     )
@@ -126,9 +138,16 @@ def gaps() -> Any:
     f = parse_filter(request.args)
     rows, total = queries.list_gaps(store(), f)
     pages = max(1, -(-total // queries.PAGE_SIZE))
-    return render_template("trainer/gaps.html", rows=rows, total=total, f=f, pages=pages,
-                           facets=queries.facets(store()), intents=intent_names(),
-                           args=request.args)
+    return render_template(
+        "trainer/gaps.html",
+        rows=rows,
+        total=total,
+        f=f,
+        pages=pages,
+        facets=queries.facets(store()),
+        intents=intent_names(),
+        args=request.args,
+    )
 
 
 @bp.post("/gaps/action")
@@ -145,22 +164,32 @@ def gaps_action() -> Any:
         return redirect(request.form.get("back") or url_for("trainer.gaps"))
     rows = queries.all_gaps(store(), queries.GapFilter(ids=ids)) if ids else []
     if action == "csv":
-        return Response(queries.export_csv(rows), mimetype="text/csv", headers={
-            "Content-Disposition": "attachment; filename=gaps.csv"})
+        return Response(
+            queries.export_csv(rows),
+            mimetype="text/csv",
+            headers={"Content-Disposition": "attachment; filename=gaps.csv"},
+        )
     if action == "nlu":
         intent = request.form.get("intent", "")
         if intent not in intent_names():
             abort(400)
-        return Response(queries.export_nlu_yaml(rows, intent), mimetype="text/yaml", headers={
-            "Content-Disposition": f"attachment; filename=nlu-{intent}.yml"})
+        return Response(
+            queries.export_nlu_yaml(rows, intent),
+            mimetype="text/yaml",
+            headers={"Content-Disposition": f"attachment; filename=nlu-{intent}.yml"},
+        )
     abort(400)
 
 
 @bp.get("/clusters")
 @login_required
 def clusters() -> Any:
-    return render_template("trainer/clusters.html", groups=gap_clusters(OPEN_STATUSES, days=90),
-                           intents=intent_names(), statuses=STATUSES)
+    return render_template(
+        "trainer/clusters.html",
+        groups=gap_clusters(OPEN_STATUSES, days=90),
+        intents=intent_names(),
+        statuses=STATUSES,
+    )
 
 
 @bp.post("/suggestions")
@@ -174,9 +203,14 @@ def decide_suggestion() -> Any:
     queries.set_status(store(), ids, "to-train" if decision == "accept" else "not-relevant")
     with store().session() as db, db.begin():
         if not db.query(SuggestionDecision).filter_by(signature=sig).first():
-            db.add(SuggestionDecision(signature=sig, decision=decision,
-                                      label=request.form.get("label", "")[:200],
-                                      decided_by=session.get("trainer", "")))
+            db.add(
+                SuggestionDecision(
+                    signature=sig,
+                    decision=decision,
+                    label=request.form.get("label", "")[:200],
+                    decided_by=session.get("trainer", ""),
+                )
+            )
     flash(f"Suggestion {decision}ed.")
     return redirect(url_for("trainer.overview"))
 
@@ -203,9 +237,15 @@ def intent_index() -> IntentIndex:
 def gap_clusters(statuses: tuple[str, ...], days: int, limit: int = 5000) -> list[dict[str, Any]]:
     since = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
     with store().session() as db:
-        rows = (db.query(GapRecord).filter(GapRecord.status.in_(statuses),
-                                           GapRecord.created_at >= since, GapRecord.text != "")
-                .order_by(GapRecord.created_at.desc()).limit(limit).all())
+        rows = (
+            db.query(GapRecord)
+            .filter(
+                GapRecord.status.in_(statuses), GapRecord.created_at >= since, GapRecord.text != ""
+            )
+            .order_by(GapRecord.created_at.desc())
+            .limit(limit)
+            .all()
+        )
     if not rows:
         return []
     vectors = resources.encode([r.text for r in rows])
@@ -216,15 +256,24 @@ def gap_clusters(statuses: tuple[str, ...], days: int, limit: int = 5000) -> lis
         rep = rows[c.representative].text
         intent, intent_sim = intent_index().nearest(c.centre)
         hits = retriever.search(rep, resources.encode, k=1)
-        groups.append({
-            "size": c.size, "representative": rep, "members": members,
-            "ids": [m.id for m in members], "intent": intent, "intent_sim": intent_sim,
-            "document": hits[0].document.display_title if hits else "",
-            "doc_score": hits[0].score if hits else 0.0,
-            "signature": signature([rep]),
-            "recent": sum(1 for m in members if _aware(m.created_at) >= dt.datetime.now(dt.UTC)
-                          - dt.timedelta(days=30)),
-        })
+        groups.append(
+            {
+                "size": c.size,
+                "representative": rep,
+                "members": members,
+                "ids": [m.id for m in members],
+                "intent": intent,
+                "intent_sim": intent_sim,
+                "document": hits[0].document.display_title if hits else "",
+                "doc_score": hits[0].score if hits else 0.0,
+                "signature": signature([rep]),
+                "recent": sum(
+                    1
+                    for m in members
+                    if _aware(m.created_at) >= dt.datetime.now(dt.UTC) - dt.timedelta(days=30)
+                ),
+            }
+        )
     return groups
 
 
@@ -245,8 +294,13 @@ def knowledge_health() -> dict[str, Any]:
     today = dt.date.today()
     docs = sorted(retriever.documents.values(), key=lambda d: d.title)
     with store().session() as db:
-        low = (db.query(GapRecord).filter(GapRecord.reason == "low_confidence")
-               .order_by(GapRecord.created_at.desc()).limit(10).all())
+        low = (
+            db.query(GapRecord)
+            .filter(GapRecord.reason == "low_confidence")
+            .order_by(GapRecord.created_at.desc())
+            .limit(10)
+            .all()
+        )
     return {
         "past_review": [d for d in docs if d.is_past_review(today)],
         "never_retrieved": [d for d in docs if not use.get(d.doc_id)],

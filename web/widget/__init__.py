@@ -8,8 +8,13 @@ from typing import Any
 import yaml
 from flask import Blueprint, current_app, jsonify, render_template, send_from_directory
 
-bp = Blueprint("widget", __name__, template_folder="templates", static_folder="static",
-               static_url_path="/widget-static")
+bp = Blueprint(
+    "widget",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/widget-static",
+)
 STATIC = Path(__file__).resolve().parent / "static"
 
 
@@ -36,14 +41,16 @@ def config() -> Any:
     """Branding and the always-visible numbers, fetched by the widget at start."""
     contacts = current_app.config["CONTACTS"]
     branding = load_branding()
-    return jsonify({
-        "name": branding.get("name", ""),
-        "bot_name": branding.get("bot_name", "Guide"),
-        "colours": branding.get("colours", {}),
-        "logo": branding.get("logo", ""),
-        "welcome": branding.get("welcome", ""),
-        "suggestions": branding.get("suggestions", []),
-        "quick_exit_url": branding.get("quick_exit_url", "https://www.bbc.co.uk/weather"),
-        "safety_contacts": [c.card() for c in contacts.values() if c.always_show],
-        "max_message_chars": current_app.config["SETTINGS"].max_message_chars,
-    })
+    return jsonify(
+        {
+            "name": branding.get("name", ""),
+            "bot_name": branding.get("bot_name", "Guide"),
+            "colours": branding.get("colours", {}),
+            "logo": branding.get("logo", ""),
+            "welcome": branding.get("welcome", ""),
+            "suggestions": branding.get("suggestions", []),
+            "quick_exit_url": branding.get("quick_exit_url", "https://www.bbc.co.uk/weather"),
+            "safety_contacts": [c.card() for c in contacts.values() if c.always_show],
+            "max_message_chars": current_app.config["SETTINGS"].max_message_chars,
+        }
+    )
