@@ -57,4 +57,18 @@ if [ "$(cat .venv/.stamp 2>/dev/null)" != "$want" ]; then
 fi
 
 mkdir -p var
+
+# Browser tests: Debian's Chromium (no Playwright browser download) and axe-core from npm.
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo ">> Installing Debian's chromium for the browser tests"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "NOTE: browser tests need Chromium: sudo apt-get install chromium" >&2
+  fi
+fi
+if [ ! -f var/npm/node_modules/axe-core/axe.min.js ] && command -v npm >/dev/null 2>&1; then
+  echo ">> Installing axe-core (accessibility checks) from npm"
+  npm install --silent --no-audit --no-fund --no-save --prefix var/npm axe-core@4.14.1 >/dev/null
+fi
 [ -s var/rasa_token ] || (umask 077; .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(32))' > var/rasa_token)

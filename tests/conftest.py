@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -63,6 +64,9 @@ class Stack:
             "RASA_TOKEN": "test-token-" + str(os.getpid()),
             "RASA_TELEMETRY_ENABLED": "false",
         }
+        self.var_dir = Path(tempfile.mkdtemp(prefix="sgbot-e2e-"))
+        self.env["VAR_DIR"] = str(self.var_dir)
+        self.env["INDEX_DIR"] = str(ROOT / "var" / "index")
         self.proc: subprocess.Popen | None = None
         self.log = ROOT / "var" / "e2e-stack.log"
 

@@ -134,9 +134,7 @@ def load_synonyms(path: Path) -> dict[str, str]:
     return {str(k).lower(): str(v) for k, v in data.items()}
 
 
-def expand_query(
-    query: str, synonyms: dict[str, str], vocabulary: frozenset[str] = frozenset()
-) -> str:
+def expand_query(query: str, synonyms: dict[str, str], vocabulary: Vocabulary | None = None) -> str:
     """Append the long form of any acronym or field term, and the corpus spelling of any
     misspelt word ("cukooing" -> "cuckooing"), keeping the user's words first."""
     lowered = query.lower()
@@ -145,23 +143,56 @@ def expand_query(
         for term, expansion in synonyms.items()
         if re.search(rf"(?<![a-z0-9]){re.escape(term)}(?![a-z0-9])", lowered)
     ]
-    extra += spelling_corrections(lowered, vocabulary)
+    if vocabulary is not None:
+        extra += spelling_corrections(lowered, vocabulary)
     return f"{query} {' '.join(extra)}" if extra else query
 
 
-def spelling_corrections(text: str, vocabulary: frozenset[str]) -> list[str]:
-    """Corpus words one or two edits away from a word the corpus does not contain."""
-    if not vocabulary:
+def spelling_corrections(text: str, vocabulary: Vocabulary) -> list[str]:
+    """Corpus words a typo away from a word the corpus does not contain."""
+    if not vocabulary.words:
         return []
     fixes = []
     for word in set(_WORD.findall(text)):
-        if len(word) < 4 or word in vocabulary or word in _STOPWORDS or word.isdigit():
+        if len(word) < 4 or word in vocabulary.words or word in _STOPWORDS or word.isdigit():
             continue
-        cutoff = 0.8 if len(word) < 7 else 0.75
-        match = difflib.get_close_matches(word, vocabulary, n=1, cutoff=cutoff)
-        if match:
-            fixes.append(match[0])
+        fix = vocabulary.correct(word)
+        if fix:
+            fixes.append(fix)
     return fixes
+
+
+def _deletes(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+@dataclass
+class Vocabulary:
+    """Symmetric-delete index (as in SymSpell): a typo is found by looking up the word's
+    one-letter deletions, not by comparing it with every corpus word, so a query costs
+    microseconds however large the corpus."""
+
+    words: frozenset[str]
+    index: dict[str, list[str]]
+
+    @classmethod
+    def build(cls, words: frozenset[str]) -> Vocabulary:
+        index: dict[str, list[str]] = {}
+        for w in words:
+            for variant in _deletes(w) | {w}:
+                index.setdefault(variant, []).append(w)
+        return cls(words, index)
+
+    def correct(self, word: str) -> str | None:
+        candidates = set()
+        for variant in _deletes(word) | {word}:
+            candidates.update(self.index.get(variant, ()))
+        cutoff = 0.8 if len(word) < 7 else 0.75
+        best = max(
+            ((difflib.SequenceMatcher(None, word, c).ratio(), c) for c in candidates),
+            default=(0.0, ""),
+        )
+        return best[1] if best[0] >= cutoff else None
 
 
 def corpus_vocabulary(texts: list[str]) -> frozenset[str]:
@@ -204,7 +235,7 @@ class Retriever:
         self._audience = np.array([documents[p.doc_id].audience for p in passages])
         self._bm25 = bm25s.BM25()
         texts = [p.search_text(documents[p.doc_id]) for p in passages]
-        self.vocabulary = corpus_vocabulary(texts)
+        self.vocabulary = Vocabulary.build(corpus_vocabulary(texts))
         corpus = [tokenize(t) for t in texts]
         if corpus:
             self._bm25.index(corpus, show_progress=False)

@@ -225,8 +225,9 @@
     }
     if (item.from === "bot" && !item.welcome && !item.error) {
       var fb = el("div", { className: "sgbot-feedback", role: "group", "aria-label": "Was this helpful?" });
-      var up = el("button", { type: "button", className: "sgbot-thumb", "aria-label": "Helpful" }, "👍");
-      var down = el("button", { type: "button", className: "sgbot-thumb", "aria-label": "Not helpful" }, "👎");
+      fb.appendChild(el("span", { className: "sgbot-feedback-label" }, "Helpful?"));
+      var up = el("button", { type: "button", className: "sgbot-thumb", "aria-label": "Helpful" }, "Yes");
+      var down = el("button", { type: "button", className: "sgbot-thumb", "aria-label": "Not helpful" }, "No");
       if (item.rated) { up.disabled = down.disabled = true; (item.rated === "up" ? up : down).setAttribute("aria-pressed", "true"); }
       [["up", up], ["down", down]].forEach(function (pair) {
         pair[1].addEventListener("click", function () {

@@ -1,0 +1,211 @@
+"""The widget as a practitioner meets it: keyboard, buttons, walkthroughs, feedback, quick
+exit, reload, bot down, hostile text, accessibility, small screens."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+
+import pytest
+import requests
+from sqlalchemy import create_engine, text
+
+from tests.browser.conftest import AXE, ROOT
+
+pytestmark = pytest.mark.e2e
+PANEL = "#sgbot-panel"
+
+
+def bot_messages(page):
+    return page.locator(".sgbot-bot")
+
+
+def wait_for_reply(page, count_before: int, timeout: int = 30000):
+    page.wait_for_function(
+        "n => document.querySelectorAll('.sgbot-bot').length > n && "
+        "document.querySelector('.sgbot-typing').hidden",
+        arg=count_before,
+        timeout=timeout,
+    )
+
+
+def open_widget(page):
+    page.click(".sgbot-launcher")
+    page.wait_for_selector(PANEL, state="visible")
+
+
+def ask(page, question: str):
+    before = bot_messages(page).count()
+    page.fill("#sgbot-input", question)
+    page.keyboard.press("Enter")
+    wait_for_reply(page, before)
+
+
+def test_keyboard_only_question_gets_an_answer_with_its_source(page):
+    page.keyboard.press("Tab")
+    for _ in range(10):
+        if page.evaluate("document.activeElement.className") == "sgbot-launcher":
+            break
+        page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(PANEL, state="visible")
+    assert page.evaluate("document.activeElement.id") == "sgbot-input"
+    before = bot_messages(page).count()
+    page.keyboard.type("what is cuckooing")
+    page.keyboard.press("Enter")
+    wait_for_reply(page, before)
+    last = bot_messages(page).last
+    assert "uckooing" in last.inner_text()
+    assert "From:" in last.locator(".sgbot-source").inner_text()
+    page.keyboard.press("Escape")
+    assert page.is_hidden(PANEL)
+    assert page.evaluate("document.activeElement.className") == "sgbot-launcher"
+
+
+def test_quick_reply_then_full_escalation_walkthrough(page):
+    open_widget(page)
+    before = bot_messages(page).count()
+    page.get_by_role("button", name="How do I escalate a disagreement?").click()
+    wait_for_reply(page, before)
+    chosen = page.locator(".sgbot-chosen")
+    assert chosen.count() == 1 and chosen.is_disabled()
+    for title, expected in [
+        ("The threshold decision at referral", "Stage 1 of 3"),
+        ("Still not resolved: next stage", "Stage 2 of 3"),
+        ("Still not resolved: next stage", "Stage 3 of 3"),
+    ]:
+        before = bot_messages(page).count()
+        page.locator(".sgbot-choice:not([disabled])", has_text=title).last.click()
+        wait_for_reply(page, before)
+        assert expected in page.locator(".sgbot-log").inner_text()
+    assert page.locator(".sgbot-copy").count() >= 1
+    assert page.evaluate("document.activeElement.id") == "sgbot-input"
+
+
+def test_thumbs_down_is_recorded_with_the_answer(page, stack):
+    open_widget(page)
+    ask(page, "what does was not brought mean")
+    answer = bot_messages(page).last.locator(".sgbot-text").inner_text()
+    bot_messages(page).last.get_by_role("button", name="Not helpful").click()
+    page.wait_for_selector("text=Thanks for telling me")
+    engine = create_engine(f"sqlite:///{stack.var_dir / 'gaps.sqlite'}")
+    deadline = time.monotonic() + 15
+    rows = []
+    while time.monotonic() < deadline and not rows:
+        with engine.connect() as db:
+            rows = db.execute(
+                text(
+                    "select text, answer_given from gaps where reason = "
+                    "'negative_feedback' and intent = 'thumbs_down'"
+                )
+            ).all()
+        time.sleep(0.3)
+    assert rows, "thumbs-down not in the gap log"
+    assert rows[-1][0] == "what does was not brought mean"
+    assert rows[-1][1][:40] == answer[:40]
+
+
+def test_reload_keeps_the_conversation_and_start_again_clears_it(page):
+    open_widget(page)
+    ask(page, "what is professional curiosity")
+    transcript = page.locator(".sgbot-log").inner_text()
+    page.reload()
+    page.wait_for_selector(PANEL, state="visible")
+    assert page.locator(".sgbot-log").inner_text() == transcript
+    page.get_by_role("button", name="Start again").click()
+    assert "professional curiosity" not in page.locator(".sgbot-log").inner_text()
+
+
+def test_quick_exit_clears_and_leaves(page):
+    open_widget(page)
+    ask(page, "what is cuckooing")
+    page.get_by_role("button", name="Quick exit").click()
+    page.wait_for_url("https://www.bbc.co.uk/**")
+    assert page.evaluate("sessionStorage.length") == 0
+
+
+def test_hostile_html_is_shown_as_text(page):
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    open_widget(page)
+    ask(page, "<img src=x onerror=alert(1)>")
+    user = page.locator(".sgbot-user").last
+    assert "<img src=x onerror=alert(1)>" in user.inner_text()
+    assert page.locator(".sgbot img").count() == 0
+    assert dialogs == []
+
+
+@pytest.fixture
+def web_with_rasa_down(tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {
+        **os.environ,
+        "RASA_URL": f"http://127.0.0.1:{closed}",
+        "VAR_DIR": str(tmp_path),
+        "RASA_TIMEOUT_S": "2",
+    }
+    proc = subprocess.Popen(  # noqa: S603
+        [str(ROOT / ".venv/bin/gunicorn"), "--bind", f"127.0.0.1:{port}", "web:create_app()"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(60):
+        try:
+            requests.get(f"{url}/api/config", timeout=1)
+            break
+        except requests.RequestException:
+            time.sleep(0.5)
+    yield url
+    proc.terminate()
+    proc.wait(10)
+
+
+def test_bot_down_message_shows_the_numbers(browser, web_with_rasa_down):
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{web_with_rasa_down}/")
+    open_widget(page)
+    ask(page, "what is cuckooing")
+    last = bot_messages(page).last.inner_text()
+    assert "999" in last and "01926 414144" in last
+    assert page.get_by_role("button", name="Try again").count() == 1
+    context.close()
+
+
+def test_accessibility_axe_and_screenshots(browser, stack, artifacts):
+    if not AXE.exists():
+        pytest.fail("axe-core missing: run `make setup` (npm install axe-core)")
+    results = {}
+    for name, viewport in (
+        ("desktop", {"width": 1280, "height": 800}),
+        ("mobile-320", {"width": 320, "height": 640}),
+    ):
+        context = browser.new_context(viewport=viewport, bypass_csp=True, reduced_motion="reduce")
+        page = context.new_page()
+        page.goto(f"{stack.web}/")
+        open_widget(page)
+        ask(page, "who do I call out of hours")
+        page.screenshot(path=str(artifacts / f"widget-{name}.png"))
+        page.add_script_tag(path=str(AXE))
+        results[name] = page.evaluate(
+            "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+            ".map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.length}))"
+        )
+        if name == "mobile-320":
+            assert page.evaluate("document.documentElement.scrollWidth") <= 320
+        context.close()
+    serious = {
+        k: [v for v in vs if v["impact"] in ("serious", "critical")] for k, vs in results.items()
+    }
+    (artifacts / "axe-results.txt").write_text(repr(results))
+    assert serious == {"desktop": [], "mobile-320": []}, serious
