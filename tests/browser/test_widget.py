@@ -151,7 +151,7 @@ def web_with_rasa_down(tmp_path):
         "VAR_DIR": str(tmp_path),
         "RASA_TIMEOUT_S": "2",
     }
-    proc = subprocess.Popen(  # noqa: S603
+    proc = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "--bind", f"127.0.0.1:{port}", "web:create_app()"],
         cwd=ROOT,
         env=env,
