@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -46,3 +49,33 @@ def intent_info(tracker: Tracker) -> tuple[str, float]:
         # The fallback hides the real guess; trainers want to see it.
         name, confidence = ranking[1].get("name", ""), float(ranking[1].get("confidence", 0.0))
     return name, confidence
+
+
+log = logging.getLogger(__name__)
+Run = Callable[..., Awaitable[list[Any]]]
+
+
+def never_fails(run: Run) -> Run:
+    """An action that raises would leave the practitioner with silence, and rasa_sdk would
+    echo the whole tracker, user text included, into Rasa's error log. Instead: log the error
+    type only, and answer with the numbers that always matter."""
+
+    @functools.wraps(run)
+    async def wrapper(
+        self: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[Any]:
+        try:
+            return await run(self, dispatcher, tracker, domain)
+        except Exception as exc:
+            log.error("action %s failed: %s", self.name(), type(exc).__name__)
+            from bot import resources
+
+            shown = [c for c in resources.get_contacts().values() if c.always_show]
+            dispatcher.utter_message(
+                text="Sorry, something went wrong on my side. If anyone is in immediate danger, "
+                "call 999. " + " ".join(f"{c.name}: {c.number}." for c in shown),
+                json_message={"contacts": [c.card() for c in shown]},
+            )
+            return []
+
+    return wrapper

@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import latest_entity, send
+from actions.common import latest_entity, never_fails, send
 from bot import resources
 from bot.contacts import Contact
 from bot.flows.render import message
@@ -47,6 +47,7 @@ class ActionContact(Action):
     def name(self) -> str:
         return "action_contact"
 
+    @never_fails
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
@@ -77,6 +78,7 @@ class ActionUrgentContacts(Action):
     def name(self) -> str:
         return "action_urgent_contacts"
 
+    @never_fails
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:

@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import send
+from actions.common import never_fails, send
 from bot import resources
 from bot.flows.render import message
 from bot.gaps.hook import Gap, record_gap
@@ -34,6 +34,7 @@ class ActionFeedbackNegative(Action):
     def name(self) -> str:
         return "action_feedback_negative"
 
+    @never_fails
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:

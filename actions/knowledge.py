@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import intent_info, latest_entity, latest_text, send
+from actions.common import intent_info, latest_entity, latest_text, never_fails, send
 from bot import resources
 from bot.flows.render import message
 from bot.gaps.hook import Gap, record_answer, record_gap
@@ -45,6 +45,11 @@ def answer_from_knowledge(
 ) -> bool:
     """Search and answer; on a weak result say "I don't know" and log the gap."""
     settings = get_settings()
+    min_score = (
+        settings.retrieval_min_score_out_of_scope
+        if fallback_reason == "out_of_scope"
+        else settings.retrieval_min_score
+    )
     question = latest_text(tracker)
     doc_id = latest_entity(tracker, "doc_id")
     audience = latest_entity(tracker, "audience") or tracker.get_slot("audience")
@@ -52,7 +57,7 @@ def answer_from_knowledge(
         resources.get_retriever(),
         resources.encode,
         question,
-        settings.retrieval_min_score,
+        min_score,
         audience=audience,
         doc_id=doc_id,
     )
@@ -60,7 +65,7 @@ def answer_from_knowledge(
         send(dispatcher, message(answer.text, buttons=answer.related, sources=answer.sources))
         top = answer.top or {}
         record_answer(str(top.get("doc_id", "")), float(top.get("score", 0.0)))
-        if not doc_id and float(top.get("score", 1.0)) < settings.retrieval_min_score + LOW_MARGIN:
+        if not doc_id and float(top.get("score", 1.0)) < min_score + LOW_MARGIN:
             intent, confidence = intent_info(tracker)
             record_gap(
                 Gap(
@@ -96,6 +101,7 @@ class ActionSearchKnowledge(Action):
     def name(self) -> str:
         return "action_search_knowledge"
 
+    @never_fails
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
@@ -112,6 +118,7 @@ class ActionOutOfScope(Action):
     def name(self) -> str:
         return "action_out_of_scope"
 
+    @never_fails
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
@@ -125,6 +132,7 @@ class ActionDefaultFallback(Action):
     def name(self) -> str:
         return "action_default_fallback"
 
+    @never_fails
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:

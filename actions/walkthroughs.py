@@ -10,7 +10,7 @@ from rasa_sdk.events import ActiveLoop, EventType, Restarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import latest_entity, send
+from actions.common import latest_entity, never_fails, send
 from bot import resources
 from bot.flows.model import Flow
 from bot.flows.render import message, render_referral, render_stage, stage_count
@@ -87,6 +87,7 @@ class AskFlowQuestion(Action):
     def name(self) -> str:
         return f"action_ask_{self.slot}"
 
+    @never_fails
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
@@ -124,6 +125,7 @@ class ActionReferralOutcome(Action):
     def name(self) -> str:
         return "action_referral_outcome"
 
+    @never_fails
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
@@ -139,6 +141,7 @@ class ActionEscalationStep(Action):
     def name(self) -> str:
         return "action_escalation_step"
 
+    @never_fails
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
@@ -169,6 +172,7 @@ class ActionWalkthroughBack(Action):
     def name(self) -> str:
         return "action_walkthrough_back"
 
+    @never_fails
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
@@ -211,6 +215,7 @@ class ActionWalkthroughStop(Action):
     def name(self) -> str:
         return "action_walkthrough_stop"
 
+    @never_fails
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
@@ -252,6 +257,7 @@ class ActionStartReferral(Action):
     def name(self) -> str:
         return "action_start_referral"
 
+    @never_fails
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
@@ -272,6 +278,7 @@ class ActionRestart(Action):
     def name(self) -> str:
         return "action_restart"
 
+    @never_fails
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:

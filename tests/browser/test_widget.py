@@ -12,7 +12,7 @@ import pytest
 import requests
 from sqlalchemy import create_engine, text
 
-from tests.browser.conftest import AXE, ROOT
+from tests.conftest import AXE, ROOT
 
 pytestmark = pytest.mark.e2e
 PANEL = "#sgbot-panel"
@@ -97,8 +97,8 @@ def test_thumbs_down_is_recorded_with_the_answer(page, stack):
         with engine.connect() as db:
             rows = db.execute(
                 text(
-                    "select text, answer_given from gaps where reason = "
-                    "'negative_feedback' and intent = 'thumbs_down'"
+                    "select text, answer_given from gaps where reason = 'negative_feedback' "
+                    "and intent = 'thumbs_down' and text = 'what does was not brought mean'"
                 )
             ).all()
         time.sleep(0.3)

@@ -225,9 +225,8 @@
     }
     if (item.from === "bot" && !item.welcome && !item.error) {
       var fb = el("div", { className: "sgbot-feedback", role: "group", "aria-label": "Was this helpful?" });
-      fb.appendChild(el("span", { className: "sgbot-feedback-label" }, "Helpful?"));
-      var up = el("button", { type: "button", className: "sgbot-thumb", "aria-label": "Helpful" }, "Yes");
-      var down = el("button", { type: "button", className: "sgbot-thumb", "aria-label": "Not helpful" }, "No");
+      var up = el("button", { type: "button", className: "sgbot-thumb" }, "Helpful");
+      var down = el("button", { type: "button", className: "sgbot-thumb" }, "Not helpful");
       if (item.rated) { up.disabled = down.disabled = true; (item.rated === "up" ? up : down).setAttribute("aria-pressed", "true"); }
       [["up", up], ["down", down]].forEach(function (pair) {
         pair[1].addEventListener("click", function () {
