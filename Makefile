@@ -29,12 +29,13 @@ LM := var/lm/all-minilm-l6-v2-tf/tf_model.h5
 INDEX := $(INDEX_DIR)/manifest.json
 
 .PHONY: help setup run test test-fast lint format validate check train index eval-retrieval \
-        bench-retrieval eval-nlu test-stories clean
+        bench-retrieval eval-nlu eval-redaction test-stories migrate clean
 
 help:
 	@echo "make run    set up what is missing, build, and start the bot on http://localhost:$(WEB_PORT)/"
 	@echo "make test   set up what is missing and run the whole test suite"
-	@echo "Also: setup index train validate check lint eval-retrieval bench-retrieval eval-nlu"
+	@echo "Also: setup index train validate check lint migrate eval-retrieval bench-retrieval"
+	@echo "      eval-nlu eval-redaction"
 
 $(SETUP_STAMPS): pyproject.toml constraints.txt requirements-rasa.txt scripts/setup.sh
 	@bash scripts/setup.sh
@@ -58,7 +59,10 @@ $(MODEL): $(RASA_DATA) $(LM)
 
 train: $(MODEL)
 
-run: setup index train check
+migrate: setup
+	$(VENV)/python -m bot migrate
+
+run: setup index train check migrate
 	@RASA_TOKEN=$${RASA_TOKEN:-$$(cat var/rasa_token)} $(VENV)/honcho start -f Procfile
 
 validate: setup
@@ -78,7 +82,7 @@ format: setup
 test-stories: $(MODEL)
 	$(RASA) test core --stories tests/stories --model $(MODEL) --out var/results/core --fail-on-prediction-errors --no-plot
 
-test: setup index train validate check lint test-stories
+test: setup index train validate check lint test-stories migrate
 	$(VENV)/pytest
 
 eval-retrieval: $(INDEX)
@@ -87,8 +91,11 @@ eval-retrieval: $(INDEX)
 bench-retrieval: $(INDEX)
 	$(VENV)/python -m scripts.bench_retrieval
 
-eval-nlu: setup
+eval-nlu: $(MODEL)
 	$(VENV)/python scripts/eval_nlu.py
+
+eval-redaction: setup
+	$(VENV)/python -m scripts.eval_redaction
 
 clean:
 	rm -rf var/index var/results models/current.tar.gz tests/artifacts

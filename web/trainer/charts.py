@@ -15,7 +15,8 @@ def stacked_bars(
     pad_l, pad_b, pad_t = 36, 40, 24
     plot_w, plot_h = width - pad_l - 10, height - pad_b - pad_t
     totals = [sum(s[i] for s in series.values()) for i in range(len(labels))]
-    top = max([*totals, 1])
+    step = max(1, -(-max([*totals, 1]) // 4))  # whole-number ticks
+    top = step * 4
     bar_w = plot_w / max(len(labels), 1)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
@@ -24,7 +25,7 @@ def stacked_bars(
     ]
     for tick in range(0, 5):
         y = pad_t + plot_h - plot_h * tick / 4
-        value = round(top * tick / 4)
+        value = step * tick
         parts.append(
             f'<line x1="{pad_l}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>'
         )
