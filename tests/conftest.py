@@ -59,6 +59,10 @@ def flows():
     return resources.get_flows()
 
 
+EMBEDDING_SITE_PORT = 18081
+OTHER_SITE_PORT = 18082
+
+
 class Stack:
     def __init__(self, web_port: int, rasa_port: int, action_port: int) -> None:
         self.web = f"http://127.0.0.1:{web_port}"
@@ -76,6 +80,8 @@ class Stack:
             "SANIC_HOST": "127.0.0.1",
             "RASA_TOKEN": "test-token-" + str(os.getpid()),
             "RASA_TELEMETRY_ENABLED": "false",
+            # The partnership site that embeds the widget in the cross-origin test.
+            "CORS_ORIGINS": f"http://127.0.0.1:{EMBEDDING_SITE_PORT}",
         }
         self.var_dir = Path(tempfile.mkdtemp(prefix="sgbot-e2e-"))
         self.env["VAR_DIR"] = str(self.var_dir)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import yaml
-from flask import Blueprint, current_app, jsonify, render_template, send_from_directory
+from flask import Blueprint, Response, current_app, jsonify, render_template
 
 bp = Blueprint(
     "widget",
@@ -31,7 +32,18 @@ def demo() -> Any:
 
 @bp.get("/widget.js")
 def widget_js() -> Any:
-    response = send_from_directory(STATIC, "widget.js", mimetype="text/javascript", max_age=300)
+    """The widget script, prefixed with the always-visible numbers from contacts.yml, so the
+    widget can show them even when it cannot reach the API (offline, blocked origin, outage)."""
+    contacts = current_app.config["CONTACTS"]
+    safety = [
+        {"name": c.name, "number": c.number, "tel": c.dial}
+        for c in contacts.values()
+        if c.always_show
+    ]
+    prefix = f"window.__sgbotSafety = {json.dumps(safety)};\n"
+    body = prefix + (STATIC / "widget.js").read_text(encoding="utf-8")
+    response = Response(body, mimetype="text/javascript")
+    response.headers["Cache-Control"] = "public, max-age=300"
     response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
     return response
 

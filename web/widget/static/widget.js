@@ -14,9 +14,8 @@
   var botUrl = ((script && script.getAttribute("data-bot-url")) || "").replace(/\/$/, "");
   if (!botUrl && script && script.src) botUrl = script.src.replace(/\/widget\.js(\?.*)?$/, "");
   var STORE_KEY = "sgbot:conversation";
-  var FALLBACK_SAFETY = [
-    { name: "Emergency", number: "999", tel: "999" }
-  ];
+  // Prefixed by the server from contacts.yml; 999 alone if even that is missing.
+  var FALLBACK_SAFETY = window.__sgbotSafety || [{ name: "Emergency", number: "999", tel: "999" }];
 
   var config = null;
   var state = load() || { sessionId: null, items: [], open: false };
