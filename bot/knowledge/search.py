@@ -29,6 +29,15 @@ INDEX_FILE = "index.faiss"
 PASSAGES_FILE = "passages.json"
 MANIFEST_FILE = "manifest.json"
 DENSE_WEIGHT = 0.7
+# "What is X?" is best answered by the section that defines X, not by the one that happens to
+# share most words with the question.
+DEFINITION_QUESTION = re.compile(
+    r"^\s*(?:what\s+(?:is|are|does|do)\b|what's\b|whats\b|define\b|definition\b|meaning\b|"
+    r"explain\b|tell me about\b)",
+    re.IGNORECASE,
+)
+DEFINITION_SECTIONS = ("what it is", "what is", "what they are", "what are", "definition", "about")
+DEFINITION_BOOST = 0.05
 CANDIDATES = 50
 _STEMMER = Stemmer.Stemmer("english")
 _STOPWORDS = set(
@@ -233,6 +242,9 @@ class Retriever:
         self.synonyms = synonyms or {}
         self.manifest = manifest or {}
         self._audience = np.array([documents[p.doc_id].audience for p in passages])
+        self._defines = np.array(
+            [p.section.lower().startswith(DEFINITION_SECTIONS) for p in passages], dtype=bool
+        )
         self._bm25 = bm25s.BM25()
         texts = [p.search_text(documents[p.doc_id]) for p in passages]
         self.vocabulary = Vocabulary.build(corpus_vocabulary(texts))
@@ -358,7 +370,10 @@ class Retriever:
         q_tokens = tokenize(expanded)
         if q_tokens and method in {"hybrid", "bm25"}:
             bm25_scores = np.asarray(self._bm25.get_scores(q_tokens), dtype="float32")
-        ranking = self._rank(method, dense_scores, bm25_scores, allowed)
+        boost = None
+        if method == "hybrid" and DEFINITION_QUESTION.match(query):
+            boost = self._defines * DEFINITION_BOOST
+        ranking = self._rank(method, dense_scores, bm25_scores, allowed, boost)
         hits: list[Hit] = []
         seen: set[str] = set()
         for idx in ranking:
@@ -382,7 +397,11 @@ class Retriever:
 
     @staticmethod
     def _rank(
-        method: Method, dense: np.ndarray, bm25: np.ndarray, allowed: np.ndarray
+        method: Method,
+        dense: np.ndarray,
+        bm25: np.ndarray,
+        allowed: np.ndarray,
+        boost: np.ndarray | None = None,
     ) -> list[int]:
         candidates = np.flatnonzero(allowed)
         if method == "dense":
@@ -397,6 +416,8 @@ class Retriever:
         top_bm25 = float(bm25[candidates].max()) if len(candidates) else 0.0
         scaled = bm25 / top_bm25 if top_bm25 > 0 else np.zeros_like(bm25)
         fused = DENSE_WEIGHT * np.maximum(dense, 0.0) + (1 - DENSE_WEIGHT) * scaled
+        if boost is not None:
+            fused = fused + boost * (fused > 0)
         order = candidates[np.argsort(-fused[candidates], kind="stable")]
         return [int(i) for i in order if fused[i] > 0]
 

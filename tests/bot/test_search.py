@@ -96,3 +96,9 @@ def test_index_from_another_model_is_refused(tmp_path):
         Retriever.load(tmp_path / "index", expected_model_hash=embed.model_fingerprint())
     with pytest.raises(IndexError_, match="make index"):
         Retriever.load(tmp_path / "missing")
+
+
+@pytest.mark.parametrize("question", ["what is cuckooing", "what does was not brought mean"])
+def test_definition_questions_get_the_defining_section(retriever, encode, question):
+    hit = retriever.search(question, encode, k=1)[0]
+    assert hit.passage.section.lower().startswith(("what it is", "what is"))

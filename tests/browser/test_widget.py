@@ -209,3 +209,16 @@ def test_accessibility_axe_and_screenshots(browser, stack, artifacts):
     }
     (artifacts / "axe-results.txt").write_text(repr(results))
     assert serious == {"desktop": [], "mobile-320": []}, serious
+
+
+def test_usable_at_200_percent_zoom(browser, stack):
+    # 200% browser zoom on a 1280x800 window leaves a 640x400 CSS viewport.
+    context = browser.new_context(viewport={"width": 640, "height": 400}, device_scale_factor=2)
+    page = context.new_page()
+    page.goto(f"{stack.web}/")
+    open_widget(page)
+    assert page.is_visible("#sgbot-input") and page.is_visible(".sgbot-exit")
+    assert page.is_visible(".sgbot-danger")
+    ask(page, "who do I call out of hours")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 640
+    context.close()
