@@ -54,6 +54,21 @@ class RasaClient:
             raise RasaUnavailable("Rasa sent an unexpected reply")
         return data
 
+    def parse(self, text: str) -> tuple[str, float]:
+        """The live NLU model's intent for a text (Rasa's token-protected HTTP API)."""
+        url = f"{self._next_url()}/model/parse"
+        try:
+            response = self._session.post(
+                url,
+                params={"token": self.token},
+                json={"text": text},
+                timeout=(2.0, self.timeout_s),
+            )
+            intent = response.json().get("intent") or {} if response.status_code == 200 else {}
+        except (requests.RequestException, ValueError):
+            return "", 0.0
+        return str(intent.get("name") or ""), float(intent.get("confidence") or 0.0)
+
     def healthy(self) -> dict[str, bool]:
         status = {}
         for url in self.urls:

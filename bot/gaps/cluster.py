@@ -9,7 +9,7 @@ for the dashboard on tens of thousands of gaps (measured by `make bench`).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -63,27 +63,3 @@ def cluster_vectors(vectors: np.ndarray, threshold: float = THRESHOLD) -> list[C
 def signature(texts: Sequence[str]) -> str:
     """Stable id for a cluster's decision: its representative question."""
     return hashlib.sha256(" ".join(sorted(texts)[:1]).lower().encode()).hexdigest()
-
-
-@dataclass
-class IntentIndex:
-    """Nearest training example, to suggest an existing intent for a cluster."""
-
-    intents: list[str]
-    vectors: np.ndarray
-
-    @classmethod
-    def build(
-        cls, examples: list[tuple[str, str]], encode: Callable[[list[str]], np.ndarray]
-    ) -> IntentIndex:
-        if not examples:
-            return cls([], np.zeros((0, 384), dtype="float32"))
-        texts = [t for t, _ in examples]
-        return cls([i for _, i in examples], encode(texts))
-
-    def nearest(self, vector: np.ndarray) -> tuple[str, float]:
-        if not self.intents:
-            return "", 0.0
-        sims = self.vectors @ vector
-        best = int(np.argmax(sims))
-        return self.intents[best], float(sims[best])

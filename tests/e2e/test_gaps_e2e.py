@@ -104,7 +104,7 @@ def test_thumbs_down_is_recorded_with_the_answer_given(stack, trainer):
 def test_cluster_export_is_yaml_rasa_accepts(stack, trainer, tmp_path):
     wait_for(stack, "select id from gaps where text like '%ferret%'")
     session = login(stack, trainer)
-    html = session.get(f"{stack.web}/trainer/clusters", timeout=30).text
+    html = session.get(f"{stack.web}/trainer/clusters", timeout=180).text
     section = next(s for s in html.split('<section class="cluster">') if "ferret" in s)
     ids = re.findall(r'name="ids" value="(\d+)"', section)
     assert len(ids) >= 2, "the ferret questions should form one group"
@@ -145,6 +145,7 @@ def test_dashboard_pages_render_with_data_in_a_browser(browser, stack, trainer, 
     wait_for(stack, "select id from gaps where text like '%ferret%'")
     context = browser.new_context(viewport={"width": 1280, "height": 1000})
     page = context.new_page()
+    page.set_default_timeout(180_000)  # the first overview loads the embedding model
     page.goto(f"{stack.web}/trainer/")
     page.fill("#username", trainer[0])
     page.fill("#password", trainer[1])

@@ -15,6 +15,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -26,7 +27,7 @@ from flask import (
 from bot import resources
 from bot.gaps import queries
 from bot.gaps.accounts import authenticate
-from bot.gaps.cluster import IntentIndex, cluster_vectors, signature
+from bot.gaps.cluster import cluster_vectors, signature
 from bot.gaps.models import STATUSES, GapRecord, SuggestionDecision
 from web.trainer import charts
 
@@ -40,6 +41,7 @@ bp = Blueprint(
 )
 ROOT = Path(__file__).resolve().parents[2]
 OPEN_STATUSES = ("new", "to-train", "to-write-content")
+MAX_GROUPS_PARSED = 30
 
 
 def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -221,19 +223,6 @@ def intent_names() -> list[str]:
     return sorted(domain.get("intents") or [])
 
 
-@functools.lru_cache(maxsize=1)
-def intent_index() -> IntentIndex:
-    examples = []
-    for path in sorted((ROOT / "data/nlu").glob("*.yml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for block in data.get("nlu") or []:
-            if "intent" in block:
-                for line in str(block.get("examples", "")).splitlines():
-                    if line.startswith("- "):
-                        examples.append((line[2:].strip(), block["intent"]))
-    return IntentIndex.build(examples, resources.encode)
-
-
 def gap_clusters(statuses: tuple[str, ...], days: int, limit: int = 5000) -> list[dict[str, Any]]:
     since = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
     with store().session() as db:
@@ -250,11 +239,14 @@ def gap_clusters(statuses: tuple[str, ...], days: int, limit: int = 5000) -> lis
         return []
     vectors = resources.encode([r.text for r in rows])
     retriever = resources.get_retriever()
+    rasa = current_app.extensions["rasa_client"]
     groups = []
-    for c in cluster_vectors(vectors):
+    for rank, c in enumerate(cluster_vectors(vectors)):
         members = [rows[i] for i in c.members]
         rep = rows[c.representative].text
-        intent, intent_sim = intent_index().nearest(c.centre)
+        # The live model's reading of the group's representative question: the intent a
+        # trainer would extend. Only for the largest groups, to bound the page's cost.
+        intent, intent_sim = rasa.parse(rep) if rank < MAX_GROUPS_PARSED else ("", 0.0)
         hits = retriever.search(rep, resources.encode, k=1)
         groups.append(
             {
