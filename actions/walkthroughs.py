@@ -17,6 +17,11 @@ from bot.flows.render import message, render_referral, render_stage, stage_count
 from bot.gaps.hook import Gap, record_gap
 
 FORMS = {"referral_form": "referral", "escalation_form": "escalation"}
+MAIN_MENU = [
+    {"title": "Make a referral", "payload": "/make_referral"},
+    {"title": "Escalate a disagreement", "payload": "/escalate"},
+    {"title": "What can you do?", "payload": "/help"},
+]
 
 
 def flow_for_form(form: str) -> Flow:
@@ -241,11 +246,7 @@ class ActionWalkthroughStop(Action):
             dispatcher,
             message(
                 "OK, I've stopped the walkthrough. What would you like to do next?",
-                buttons=[
-                    {"title": "Make a referral", "payload": "/make_referral"},
-                    {"title": "Escalate a disagreement", "payload": "/escalate"},
-                    {"title": "What can you do?", "payload": "/help"},
-                ],
+                buttons=MAIN_MENU,
             ),
         )
         return events
@@ -286,11 +287,7 @@ class ActionRestart(Action):
             dispatcher,
             message(
                 "OK, we've started again. What would you like to do?",
-                buttons=[
-                    {"title": "Make a referral", "payload": "/make_referral"},
-                    {"title": "Escalate a disagreement", "payload": "/escalate"},
-                    {"title": "What can you do?", "payload": "/help"},
-                ],
+                buttons=MAIN_MENU,
             ),
         )
         return [Restarted()]
