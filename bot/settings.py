@@ -55,6 +55,13 @@ class Settings:
     )
     cors_origins: list[str] = field(default_factory=lambda: _list("CORS_ORIGINS"))
     database_url: str = field(default_factory=lambda: os.environ.get("DATABASE_URL", ""))
+    rate_limit_chat: str = field(
+        default_factory=lambda: os.environ.get("RATE_LIMIT_CHAT", "30 per minute")
+    )
+    rate_limit_login: str = field(
+        default_factory=lambda: os.environ.get("RATE_LIMIT_LOGIN", "10 per minute")
+    )
+    redis_url: str = field(default_factory=lambda: os.environ.get("REDIS_URL", ""))
     gap_retention_days: int = field(default_factory=lambda: _int("GAP_RETENTION_DAYS", 365))
 
     @property

@@ -80,6 +80,7 @@ class Stack:
             "SANIC_HOST": "127.0.0.1",
             "RASA_TOKEN": "test-token-" + str(os.getpid()),
             "RASA_TELEMETRY_ENABLED": "false",
+            "RATE_LIMIT_CHAT": "1000 per minute",
             # The partnership site that embeds the widget in the cross-origin test.
             "CORS_ORIGINS": f"http://127.0.0.1:{EMBEDDING_SITE_PORT}",
         }

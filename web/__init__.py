@@ -48,6 +48,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         settings.rasa_urls, settings.rasa_timeout_s, settings.rasa_token
     )
 
+    from flask_limiter import Limiter
+    from flask_limiter.util import get_remote_address
     from flask_wtf.csrf import CSRFProtect
 
     from web import health
@@ -55,6 +57,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from web.trainer import bp as trainer_bp
     from web.widget import bp as widget_bp
 
+    limiter = Limiter(
+        get_remote_address,
+        app=app,
+        storage_uri=settings.redis_url or "memory://",
+        default_limits=[],
+        strategy="moving-window",
+    )
+    limiter.limit(settings.rate_limit_chat, methods=["POST"])(chat_bp)
+    from web.trainer import login as trainer_login
+
+    limiter.limit(settings.rate_limit_login, methods=["POST"])(trainer_login)
     csrf = CSRFProtect(app)
     # The chat API is called cross-origin by the widget with no cookies: nothing to forge.
     csrf.exempt(chat_bp)
@@ -95,6 +108,9 @@ def _register_errors(app: Flask) -> None:
     app.register_error_handler(404, handler(404, "Not found."))
     app.register_error_handler(405, handler(405, "Method not allowed."))
     app.register_error_handler(413, handler(413, "The request is too large."))
+    app.register_error_handler(
+        429, handler(429, "Too many messages in a short time. Please wait a minute and try again.")
+    )
     app.register_error_handler(500, handler(500, "Something went wrong on our side."))
 
 

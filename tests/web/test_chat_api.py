@@ -80,3 +80,19 @@ def test_widget_config_comes_from_branding_and_contacts(client):
     assert data["name"] == "Warwickshire Safeguarding"
     assert {c["number"] for c in data["safety_contacts"]} == {"999", "01926 414144"}
     assert client.get("/widget.js").status_code == 200
+
+
+def test_rate_limit_answers_429_with_the_emergency_number(monkeypatch, tmp_path):
+    from tests.web.conftest import closed_port
+    from web import create_app
+
+    monkeypatch.setenv("RASA_URL", f"http://127.0.0.1:{closed_port()}")
+    monkeypatch.setenv("VAR_DIR", str(tmp_path))
+    monkeypatch.setenv("RATE_LIMIT_CHAT", "2 per minute")
+    client = create_app({"TESTING": True, "GAP_LOG": False}).test_client()
+    statuses = [client.post("/api/chat", json={"message": "hi"}).status_code for _ in range(3)]
+    assert statuses[:2] == [503, 503]
+    assert statuses[2] == 429
+    body = client.post("/api/chat", json={"message": "hi"}).get_json()
+    assert "999" in body["messages"][0]["text"]
+    assert "01926 414144" in body["messages"][0]["text"]
