@@ -1,5 +1,5 @@
 """Hybrid retrieval: dense vectors (FAISS, inner product on normalised embeddings) plus BM25,
-combined by reciprocal rank fusion.
+combined by a weighted sum of the cosine and the query-scaled BM25 score.
 
 Dense search finds paraphrases ("drug dealers moved into her flat" -> cuckooing); BM25 finds
 exact terms and acronyms the embedding model has never seen (MAC form, LADO, s42). Neither is
