@@ -97,8 +97,12 @@ def test_thumbs_down_is_recorded_with_the_answer_given(stack, trainer):
         timeout=10,
     )
     assert r.status_code == 200
-    rows = wait_for(stack, "select answer_given from gaps where reason='negative_feedback'")
-    assert rows and rows[-1][0][:30] == answer[:30]
+    rows = wait_for(
+        stack,
+        "select answer_given from gaps where reason = 'negative_feedback' "
+        "and text = 'what is cuckooing' order by id desc",
+    )
+    assert rows and rows[0][0][:30] == answer[:30]
 
 
 def test_cluster_export_is_yaml_rasa_accepts(stack, trainer, tmp_path):
