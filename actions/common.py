@@ -10,7 +10,8 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.contacts import Contact
+from bot import resources
+from bot.contacts import safety_message
 from bot.flows.render import Message
 
 
@@ -24,10 +25,6 @@ def send(dispatcher: CollectingDispatcher, msg: Message) -> None:
     if extra:
         kwargs["json_message"] = extra
     dispatcher.utter_message(**kwargs)
-
-
-def contact_cards(contacts: list[Contact]) -> dict[str, Any]:
-    return {"contacts": [c.card() for c in contacts]}
 
 
 def latest_text(tracker: Tracker) -> str:
@@ -68,13 +65,9 @@ def never_fails(run: Run) -> Run:
             return await run(self, dispatcher, tracker, domain)
         except Exception as exc:
             log.error("action %s failed: %s", self.name(), type(exc).__name__)
-            from bot import resources
-
-            shown = [c for c in resources.get_contacts().values() if c.always_show]
-            dispatcher.utter_message(
-                text="Sorry, something went wrong on my side. If anyone is in immediate danger, "
-                "call 999. " + " ".join(f"{c.name}: {c.number}." for c in shown),
-                json_message={"contacts": [c.card() for c in shown]},
+            send(
+                dispatcher,
+                safety_message(resources.get_contacts(), "Sorry, something went wrong on my side."),
             )
             return []
 

@@ -75,6 +75,15 @@ def load_contacts(path: Path) -> dict[str, Contact]:
     return contacts
 
 
-def safety_lines(contacts: dict[str, Contact]) -> list[str]:
-    """The numbers a user must see whatever else is broken."""
-    return [c.line() for c in contacts.values() if c.always_show]
+def safety_message(contacts: dict[str, Contact], lead: str) -> dict[str, Any]:
+    """The message every failure shows, in the chat API's shape: whatever is broken, the user
+    still sees 999 and the numbers marked `always_show` (the Front Door)."""
+    shown = [c for c in contacts.values() if c.always_show]
+    lines = " ".join(f"{c.name}: {c.number}." for c in shown)
+    return {
+        "text": f"{lead} If anyone is in immediate danger, call 999. {lines}".strip(),
+        "buttons": [],
+        "sources": [],
+        "contacts": [c.card() for c in shown],
+        "copy": False,
+    }

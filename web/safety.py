@@ -6,15 +6,8 @@ from typing import Any
 
 from flask import current_app
 
+from bot import contacts
+
 
 def safety_message(lead: str) -> dict[str, Any]:
-    contacts = current_app.config["CONTACTS"]
-    shown = [c for c in contacts.values() if c.always_show]
-    lines = " ".join(f"{c.name}: {c.number}." for c in shown)
-    return {
-        "text": f"{lead} If anyone is in immediate danger, call 999. {lines}".strip(),
-        "buttons": [],
-        "sources": [],
-        "contacts": [c.card() for c in shown],
-        "copy": False,
-    }
+    return contacts.safety_message(current_app.config["CONTACTS"], lead)
