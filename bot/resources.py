@@ -39,13 +39,6 @@ def encode(texts: list[str]) -> np.ndarray:
     return embed.encode(texts)
 
 
-def reset() -> None:
-    """Forget cached resources (tests and `make index` while running)."""
-    get_retriever.cache_clear()
-    get_contacts.cache_clear()
-    get_flows.cache_clear()
-
-
 @lru_cache(maxsize=1)
 def get_flows() -> dict[str, Flow]:
     """Flows are checked against the contacts when first loaded: a bad edit fails loudly."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
@@ -112,7 +111,3 @@ def _register_errors(app: Flask) -> None:
         429, handler(429, "Too many messages in a short time. Please wait a minute and try again.")
     )
     app.register_error_handler(500, handler(500, "Something went wrong on our side."))
-
-
-def static_dir() -> Path:
-    return Path(__file__).resolve().parent / "widget" / "static"

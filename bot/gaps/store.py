@@ -22,7 +22,6 @@ import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -250,7 +249,3 @@ class GapWriter:
         if self._thread.is_alive():
             self._queue.put(_STOP)
             self._thread.join(timeout=30)
-
-
-def gap_as_dict(gap: Gap) -> dict[str, Any]:
-    return asdict(gap)

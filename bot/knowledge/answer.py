@@ -3,7 +3,6 @@ where to go next. Below the confidence threshold the bot says it does not know."
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -73,7 +72,3 @@ def answer_question(
         if h.score >= min_score * 0.9
     ]
     return KnowledgeAnswer(True, text, [source], related, best.as_dict())
-
-
-def strip_payload(text: str) -> str:
-    return re.sub(r"^/\w+(\{.*\})?$", "", text.strip())
