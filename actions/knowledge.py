@@ -66,35 +66,27 @@ def answer_from_knowledge(
         top = answer.top or {}
         record_answer(str(top.get("doc_id", "")), float(top.get("score", 0.0)))
         if not doc_id and float(top.get("score", 1.0)) < min_score + LOW_MARGIN:
-            intent, confidence = intent_info(tracker)
-            record_gap(
-                Gap(
-                    reason="low_confidence",
-                    text=question,
-                    conversation_id=tracker.sender_id,
-                    intent=intent,
-                    intent_confidence=confidence,
-                    top_document=str(top.get("doc_id", "")),
-                    top_score=float(top.get("score", 0.0)),
-                    answer_given=answer.text,
-                )
-            )
+            record_gap(knowledge_gap("low_confidence", tracker, question, top, answer.text))
         return True
     dont_know(dispatcher)
-    intent, confidence = intent_info(tracker)
-    top = answer.top or {}
-    record_gap(
-        Gap(
-            reason=fallback_reason,
-            text=question,
-            conversation_id=tracker.sender_id,
-            intent=intent,
-            intent_confidence=confidence,
-            top_document=str(top.get("doc_id", "")),
-            top_score=float(top.get("score", 0.0)),
-        )
-    )
+    record_gap(knowledge_gap(fallback_reason, tracker, question, answer.top or {}))
     return False
+
+
+def knowledge_gap(
+    reason: str, tracker: Tracker, question: str, top: dict[str, Any], answer_given: str = ""
+) -> Gap:
+    intent, confidence = intent_info(tracker)
+    return Gap(
+        reason=reason,
+        text=question,
+        conversation_id=tracker.sender_id,
+        intent=intent,
+        intent_confidence=confidence,
+        top_document=str(top.get("doc_id", "")),
+        top_score=float(top.get("score", 0.0)),
+        answer_given=answer_given,
+    )
 
 
 class ActionSearchKnowledge(Action):

@@ -185,14 +185,12 @@ class ActionWalkthroughBack(Action):
         if form not in FORMS:
             stage = tracker.get_slot("escalation_stage")
             if stage and tracker.get_slot("escalation_topic"):
-                # Back from escalation stage N shows stage N-1 again.
+                # Back from escalation stage N shows stage N-1 again: re-run the step as if
+                # stage N-2 had been the last one shown (it sets the stage slot itself).
                 previous = max(int(stage) - 2, 0)
-                return [
-                    SlotSet("escalation_stage", float(previous) if previous else None),
-                    *await ActionEscalationStep().run(
-                        dispatcher, _with_stage(tracker, previous), domain
-                    ),
-                ]
+                return await ActionEscalationStep().run(
+                    dispatcher, _with_stage(tracker, previous), domain
+                )
             send(dispatcher, message("There's no earlier step to go back to."))
             return []
         flow = flow_for_form(form)

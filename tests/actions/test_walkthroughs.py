@@ -160,3 +160,14 @@ def test_escalation_goes_stage_by_stage_and_ends_with_the_protocol(run_action):
     assert "Stage 1 of 3" in texts[0] and "Stage 3 of 3" in texts[2]
     assert "Escalation Process" in texts[2]
     assert slot_events(events)["escalation_topic"] is None
+
+
+def test_back_during_escalation_shows_the_previous_stage(run_action):
+    tracker = make_tracker(
+        "go back",
+        intent="go_back",
+        slots={"escalation_topic": "threshold", "escalation_stage": 2.0},
+    )
+    events, messages = run_action(ActionWalkthroughBack(), tracker)
+    assert "Stage 1 of 3" in "\n".join(m["text"] for m in messages)
+    assert slot_events(events) == {"escalation_stage": 1.0}
