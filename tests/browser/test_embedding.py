@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 
 import pytest
 import requests
 
+from tests.browser.helpers import ask, bot_messages, open_widget, wait_until_up
 from tests.conftest import EMBEDDING_SITE_PORT, OTHER_SITE_PORT
 
 pytestmark = pytest.mark.e2e
@@ -30,12 +30,7 @@ def serve_site(tmp_path, port: int, bot_url: str):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    for _ in range(50):
-        try:
-            requests.get(f"http://127.0.0.1:{port}/", timeout=1)
-            break
-        except requests.RequestException:
-            time.sleep(0.1)
+    wait_until_up(f"http://127.0.0.1:{port}/", attempts=50, delay=0.1)
     return proc
 
 
@@ -45,12 +40,9 @@ def test_widget_works_cross_origin_from_an_allowed_site(browser, stack, tmp_path
         context = browser.new_context()
         page = context.new_page()
         page.goto(f"http://127.0.0.1:{EMBEDDING_SITE_PORT}/")
-        page.click(".sgbot-launcher")
-        page.fill("#sgbot-input", "what is cuckooing")
-        page.keyboard.press("Enter")
-        page.wait_for_function(
-            "document.querySelectorAll('.sgbot-bot .sgbot-source').length > 0", timeout=30000
-        )
+        open_widget(page)
+        ask(page, "what is cuckooing")
+        assert page.locator(".sgbot-bot .sgbot-source").count() > 0
         assert "uckooing" in page.locator(".sgbot-log").inner_text()
         assert context.cookies() == []
         context.close()
@@ -64,10 +56,9 @@ def test_site_not_on_the_allow_list_gets_no_answers_but_sees_the_numbers(browser
         context = browser.new_context()
         page = context.new_page()
         page.goto(f"http://127.0.0.1:{OTHER_SITE_PORT}/")
-        page.click(".sgbot-launcher")
-        page.fill("#sgbot-input", "what is cuckooing")
-        page.keyboard.press("Enter")
-        page.wait_for_selector("text=can't reach the guide", timeout=30000)
+        open_widget(page)
+        ask(page, "what is cuckooing")
+        assert "can't reach the guide" in bot_messages(page).last.inner_text()
         text = page.locator(".sgbot-log").inner_text()
         assert "999" in text and "01926 414144" in text
         assert "uckooing" not in text.split("can't reach")[1]

@@ -9,38 +9,19 @@ import subprocess
 import time
 
 import pytest
-import requests
 from sqlalchemy import create_engine, text
 
+from tests.browser.helpers import (
+    PANEL,
+    ask,
+    bot_messages,
+    open_widget,
+    wait_for_reply,
+    wait_until_up,
+)
 from tests.conftest import AXE, ROOT
 
 pytestmark = pytest.mark.e2e
-PANEL = "#sgbot-panel"
-
-
-def bot_messages(page):
-    return page.locator(".sgbot-bot")
-
-
-def wait_for_reply(page, count_before: int, timeout: int = 30000):
-    page.wait_for_function(
-        "n => document.querySelectorAll('.sgbot-bot').length > n && "
-        "document.querySelector('.sgbot-typing').hidden",
-        arg=count_before,
-        timeout=timeout,
-    )
-
-
-def open_widget(page):
-    page.click(".sgbot-launcher")
-    page.wait_for_selector(PANEL, state="visible")
-
-
-def ask(page, question: str):
-    before = bot_messages(page).count()
-    page.fill("#sgbot-input", question)
-    page.keyboard.press("Enter")
-    wait_for_reply(page, before)
 
 
 def test_keyboard_only_question_gets_an_answer_with_its_source(page):
@@ -159,12 +140,7 @@ def web_with_rasa_down(tmp_path):
         stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
-    for _ in range(60):
-        try:
-            requests.get(f"{url}/api/config", timeout=1)
-            break
-        except requests.RequestException:
-            time.sleep(0.5)
+    wait_until_up(f"{url}/api/config")
     yield url
     proc.terminate()
     proc.wait(10)
