@@ -58,13 +58,18 @@ fi
 
 mkdir -p var
 
-# Browser tests: Debian's Chromium (no Playwright browser download) and axe-core from npm.
-if [ ! -x /usr/bin/chromium ]; then
+# Browser tests need Debian's Chromium (no Playwright browser download); the scale-out and
+# fault tests start real Redis and PostgreSQL servers on loopback.
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
-    echo ">> Installing Debian's chromium for the browser tests"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    echo ">> Installing Debian packages for the tests: ${missing[*]}"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "NOTE: browser tests need Chromium: sudo apt-get install chromium" >&2
+    echo "NOTE: some tests need Debian packages: sudo apt-get install ${missing[*]}" >&2
   fi
 fi
 if [ ! -f var/npm/node_modules/axe-core/axe.min.js ] && command -v npm >/dev/null 2>&1; then
