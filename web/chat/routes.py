@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import json
 import logging
+import re
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
@@ -12,6 +14,7 @@ from web.safety import safety_message
 from web.sessions import is_valid, new_session_id
 
 bp = Blueprint("chat", __name__, url_prefix="/api")
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
 log = logging.getLogger(__name__)
 
 
@@ -20,21 +23,32 @@ def error(message: str, status: int) -> tuple[Response, int]:
     return jsonify({"error": message, "messages": [safety_message(message)]}), status
 
 
+def read_json_body(max_bytes: int) -> Any:
+    """The request's JSON value, or `BadRequest` with a clear reason. Parsed here rather than
+    with `request.get_json`: deeply nested JSON raises RecursionError, which Flask's silent
+    mode does not catch (a 500), and a body of JSON `null` is not "invalid JSON"."""
+    if not request.is_json:
+        raise BadRequest("Send JSON with Content-Type: application/json.", 415)
+    if request.content_length and request.content_length > max_bytes:
+        raise BadRequest("The request is too large.", 413)
+    raw = request.get_data(cache=True)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise BadRequest("The request is not valid UTF-8 text.", 400) from None
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        raise BadRequest("The request body is not valid JSON.", 400) from None
+
+
 @bp.post("/chat")
 def chat() -> Any:
     settings = current_app.config["SETTINGS"]
-    if not request.is_json:
-        return error("Send JSON with Content-Type: application/json.", 415)
-    if request.content_length and request.content_length > settings.max_message_chars * 8:
-        return error("The request is too large.", 413)
-    raw = request.get_data(cache=True)
     try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return error("The request is not valid UTF-8 text.", 400)
-    body = request.get_json(silent=True)
-    if body is None:
-        return error("The request body is not valid JSON.", 400)
+        body = read_json_body(settings.max_message_chars * 8)
+    except BadRequest as exc:
+        return error(str(exc), exc.status)
     try:
         chat_request = parse_chat_request(body, settings.max_message_chars)
     except BadRequest as exc:
@@ -71,7 +85,11 @@ def chat() -> Any:
 def feedback() -> Any:
     """Thumbs up/down from the widget. A thumbs-down is a gap: the question and the answer
     that did not help go to the gap log (redacted there)."""
-    body = request.get_json(silent=True)
+    limit = current_app.config["SETTINGS"].max_message_chars
+    try:
+        body = read_json_body(limit * 8)
+    except BadRequest as exc:
+        return error(str(exc), exc.status)
     if not isinstance(body, dict):
         return error("The request body must be a JSON object.", 400)
     rating = body.get("rating")
@@ -84,7 +102,8 @@ def feedback() -> Any:
     question, answer = body.get("question") or "", body.get("answer") or ""
     if not isinstance(question, str) or not isinstance(answer, str):
         return error("'question' and 'answer' must be strings.", 400)
-    limit = current_app.config["SETTINGS"].max_message_chars
+    # Lone surrogates ("\\ud800" in JSON) cannot be encoded for the gap log: drop them.
+    question, answer = (_SURROGATES.sub("", question), _SURROGATES.sub("", answer))
     if rating == "down":
         record_gap(
             Gap(

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 @dataclass
@@ -31,6 +32,10 @@ def parse_chat_request(body: Any, max_chars: int) -> ChatRequest:
         raise BadRequest("'message' is required and must be a string.")
     if _CONTROL.search(message):
         raise BadRequest("The message contains control characters.")
+    if _SURROGATE.search(message):
+        # A lone "\\ud800" escape is valid JSON but not text: it cannot be encoded, redacted
+        # or stored.
+        raise BadRequest("The message is not valid Unicode text.")
     message = unicodedata.normalize("NFC", message).strip()
     if not message:
         raise BadRequest("The message is empty.")
@@ -42,4 +47,6 @@ def parse_chat_request(body: Any, max_chars: int) -> ChatRequest:
     page = body.get("page") or ""
     if not isinstance(page, str):
         raise BadRequest("'page' must be a string.")
-    return ChatRequest(message=message, session_id=session_id, page=page[:300])
+    # The page is context, not the question: unprintable bits are dropped, not refused.
+    page = _SURROGATE.sub("", _CONTROL.sub("", page))[:300]
+    return ChatRequest(message=message, session_id=session_id, page=page)
