@@ -15,6 +15,10 @@ export WEB_WORKERS ?= 2
 export ACTION_SERVER_URL ?= http://127.0.0.1:$(ACTION_PORT)/webhook
 export RASA_URL ?= http://127.0.0.1:$(RASA_PORT)
 export INDEX_DIR ?= var/index
+# make run starts its own Redis on loopback (no persistence) for Rasa's tracker and lock stores,
+# so conversation state expires; point REDIS_URL elsewhere in production (docs/deployment.md).
+export REDIS_PORT ?= 6399
+export REDIS_URL ?= redis://127.0.0.1:$(REDIS_PORT)/0
 export SANIC_HOST := 127.0.0.1
 # Rasa loads the custom NLU components in nlu_components/ from the repository root.
 export PYTHONPATH := $(CURDIR)

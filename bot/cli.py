@@ -95,6 +95,18 @@ def cmd_wait_ready(args: argparse.Namespace) -> int:
     return 1
 
 
+def cmd_endpoints(args: argparse.Namespace) -> int:
+    from bot.endpoints import write
+
+    try:
+        path = write(get_settings(), Path(args.out))
+    except ValueError as exc:
+        print(f"ERROR: {exc}", file=sys.stderr)
+        return 1
+    print(f"Rasa endpoints written to {path}")
+    return 0
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     from bot.gaps.store import database_url, migrate
 
@@ -152,6 +164,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--timeout", type=int, default=300)
     p.add_argument("--exit", action="store_true", help="exit when healthy instead of waiting")
     p.set_defaults(func=cmd_wait_ready)
+    p = sub.add_parser("endpoints", help="write Rasa's endpoints file from the environment")
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_endpoints)
     p = sub.add_parser("migrate", help="create or upgrade the gap log schema (Alembic)")
     p.set_defaults(func=cmd_migrate)
     p = sub.add_parser("purge-gaps", help="delete gap records older than the retention period")

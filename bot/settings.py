@@ -62,6 +62,9 @@ class Settings:
         default_factory=lambda: os.environ.get("RATE_LIMIT_LOGIN", "10 per minute")
     )
     redis_url: str = field(default_factory=lambda: os.environ.get("REDIS_URL", ""))
+    # Rasa's conversation state (what was typed, unredacted) lives this long after the last
+    # turn, in Redis; matches the domain's session_expiration_time (30 minutes).
+    conversation_ttl_s: int = field(default_factory=lambda: _int("CONVERSATION_TTL_S", 1800))
     gap_retention_days: int = field(default_factory=lambda: _int("GAP_RETENTION_DAYS", 365))
 
     @property

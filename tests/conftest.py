@@ -64,7 +64,9 @@ OTHER_SITE_PORT = 18082
 
 
 class Stack:
-    def __init__(self, web_port: int, rasa_port: int, action_port: int) -> None:
+    def __init__(
+        self, web_port: int, rasa_port: int, action_port: int, redis_port: int | None = None
+    ) -> None:
         self.web = f"http://127.0.0.1:{web_port}"
         self.rasa = f"http://127.0.0.1:{rasa_port}"
         self.action = f"http://127.0.0.1:{action_port}"
@@ -80,6 +82,9 @@ class Stack:
             "SANIC_HOST": "127.0.0.1",
             "RASA_TOKEN": "test-token-" + str(os.getpid()),
             "RASA_TELEMETRY_ENABLED": "false",
+            # Rasa's tracker and lock stores in Redis, as `make run` does.
+            "REDIS_PORT": str(redis_port or rasa_port + 1374),
+            "REDIS_URL": f"redis://127.0.0.1:{redis_port or rasa_port + 1374}/0",
             "RATE_LIMIT_CHAT": "1000 per minute",
             # The partnership site that embeds the widget in the cross-origin test.
             "CORS_ORIGINS": f"http://127.0.0.1:{EMBEDDING_SITE_PORT}",
@@ -89,12 +94,13 @@ class Stack:
         self.env["INDEX_DIR"] = str(ROOT / "var" / "index")
         self.proc: subprocess.Popen | None = None
         self.log = ROOT / "var" / "e2e-stack.log"
+        self.processes = ["redis", "rasa", "actions", "web"]
 
     def start(self, timeout: float = 240) -> None:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         out = self.log.open("w")
         self.proc = subprocess.Popen(
-            [str(ROOT / ".venv/bin/honcho"), "start", "-f", "Procfile", "rasa", "actions", "web"],
+            [str(ROOT / ".venv/bin/honcho"), "start", "-f", "Procfile", *self.processes],
             cwd=ROOT,
             env=self.env,
             stdout=out,

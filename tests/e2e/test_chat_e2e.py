@@ -76,3 +76,18 @@ def test_healthz_reports_every_dependency(stack):
     data = requests.get(f"{stack.web}/healthz", timeout=10).json()
     assert data["ok"] is True
     assert set(data["checks"]) >= {"rasa", "action_server", "knowledge_index", "contacts"}
+
+
+def test_conversation_state_lives_in_redis_and_expires(stack):
+    """Rasa's tracker holds what was typed, so it must be in the expiring store, not kept
+    for ever in a process."""
+    import redis
+
+    reply = stack.chat("what is cuckooing")
+    client = redis.Redis.from_url(stack.env["REDIS_URL"])
+    keys = [k.decode() for k in client.keys("sgbot*")]
+    assert any(reply["session_id"] in k for k in keys), keys
+    key = next(k for k in keys if reply["session_id"] in k)
+    ttl = client.ttl(key)
+    assert 0 < ttl <= 1800
+    assert client.config_get("save")["save"] == ""  # never written to disk
