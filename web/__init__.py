@@ -21,15 +21,34 @@ CSP = (
 )
 
 
+MIN_SECRET_CHARS = 32
+
+
+def check_production_secret(secret: str) -> None:
+    """In production a default or weak SECRET_KEY would let anyone forge session ids and
+    trainer cookies: refuse to start, and say how to make a good one. Placeholders ("changeme",
+    "secret", "x" * 40, "changemechangeme...") are short or use few distinct characters."""
+    if len(secret) < MIN_SECRET_CHARS or len(set(secret)) < 10:
+        raise RuntimeError(
+            f"SECRET_KEY looks like a default (under {MIN_SECRET_CHARS} characters or too "
+            "repetitive). With APP_ENV=production set a random one, e.g. from "
+            "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        )
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     settings = get_settings()
+    production = os.environ.get("APP_ENV") == "production"
+    secret = app_secret(settings)  # raises when APP_ENV=production and SECRET_KEY is unset
+    if production:
+        check_production_secret(secret)
     app = Flask(__name__)
     app.config.update(
         SETTINGS=settings,
-        SECRET_KEY=app_secret(settings),
+        SECRET_KEY=secret,
         MAX_CONTENT_LENGTH=64 * 1024,
         JSON_SORT_KEYS=False,
-        SESSION_COOKIE_SECURE=os.environ.get("APP_ENV") == "production",
+        SESSION_COOKIE_SECURE=production,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
         SESSION_COOKIE_NAME="trainer_session",
@@ -81,12 +100,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+        if not request.path.startswith("/api/"):
+            return response
+        # The answer depends on the Origin: caches must not serve one site's answer to another.
+        response.vary.add("Origin")
         origin = request.headers.get("Origin")
-        if origin and origin in settings.cors_origins and request.path.startswith("/api/"):
+        if origin and origin in settings.cors_origins:
             response.headers["Access-Control-Allow-Origin"] = origin
             response.headers["Access-Control-Allow-Headers"] = "Content-Type"
             response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-            response.headers["Vary"] = "Origin"
         return response
 
     return app
