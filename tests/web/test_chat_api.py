@@ -71,7 +71,7 @@ def test_rasa_down_gives_503_with_emergency_and_front_door(client):
         ),
         ({"json": {"message": "hi", "page": 5}}, 400, "'page'"),
         # Far over the message limit: refused before it is parsed.
-        ({"json": {"message": "x" * 20000}}, 413, "too large"),
+        ({"json": {"message": "x" * 30000}}, 413, "too large"),
         ({"data": "x" * 70000, "content_type": "application/json"}, 413, "too large"),
     ],
 )

@@ -46,7 +46,9 @@ def read_json_body(max_bytes: int) -> Any:
 def chat() -> Any:
     settings = current_app.config["SETTINGS"]
     try:
-        body = read_json_body(settings.max_message_chars * 8)
+        # Room for a message at the limit written entirely as JSON escapes ("\ud83d\ude00"
+        # is 12 bytes for one character), plus the session id and page.
+        body = read_json_body(settings.max_message_chars * 12 + 2048)
     except BadRequest as exc:
         return error(str(exc), exc.status)
     try:
@@ -87,7 +89,7 @@ def feedback() -> Any:
     that did not help go to the gap log (redacted there)."""
     limit = current_app.config["SETTINGS"].max_message_chars
     try:
-        body = read_json_body(limit * 8)
+        body = read_json_body(current_app.config["MAX_CONTENT_LENGTH"])
     except BadRequest as exc:
         return error(str(exc), exc.status)
     if not isinstance(body, dict):
