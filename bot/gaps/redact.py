@@ -42,6 +42,9 @@ _WORD = (
     r"(?!(?:in|at|on|of|the|and|to|from|near|by|with|for|boys|girls|kids)\b)[A-Za-z][A-Za-z'’-]*"
 )
 
+SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
+# A placeholder already in the text (redacting twice, or typed) is never personal data.
+PLACEHOLDER_RE = re.compile(r"\[(?:" + "|".join(PLACEHOLDERS) + r")\]")
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 POSTCODE_RE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b", re.IGNORECASE)
 NINO_RE = re.compile(r"\b[A-Z]{2}[\s-]?\d{2}[\s-]?\d{2}[\s-]?\d{2}[\s-]?[A-D]\b", re.IGNORECASE)
@@ -226,6 +229,9 @@ class Redactor:
     def redact(self, text: str) -> str:
         if not text:
             return text
+        # A lone surrogate (from a "\ud800" JSON escape) cannot be encoded: spaCy would raise,
+        # and the database could not store it. Same length, so nothing else shifts.
+        text = SURROGATE_RE.sub("\ufffd", text)
         spans = self.find(text)
         out, last = [], 0
         for span in spans:
@@ -238,6 +244,7 @@ class Redactor:
     def find(self, text: str) -> list[Span]:
         protected = [(m.start(), m.end()) for m in self.protected_re.finditer(text)]
         protected += [(m.start(), m.end()) for m in self.review_re.finditer(text)]
+        protected += [(m.start(), m.end()) for m in PLACEHOLDER_RE.finditer(text)]
         spans = self._patterns(text) + self._ner(text) + self._cues(text)
         kept = []
         for span in spans:
