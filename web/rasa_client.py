@@ -13,6 +13,7 @@ from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import NewConnectionError
 
 
 class RasaUnavailable(RuntimeError):
@@ -38,12 +39,21 @@ class RasaClient:
             return self.urls[next(self._cycle)]
 
     def send(self, sender: str, text: str, metadata: dict[str, Any] | None = None) -> list[dict]:
-        url = f"{self._next_url()}/webhooks/rest/webhook"
+        """One turn. A server that refuses the connection never saw the message, so the next
+        server is tried; any other failure (it may have processed the turn) is not retried."""
         body = {"sender": sender, "message": text, "metadata": metadata or {}}
-        try:
-            response = self._session.post(url, json=body, timeout=(2.0, self.timeout_s))
-        except requests.RequestException as exc:
-            raise RasaUnavailable(f"Rasa did not answer: {type(exc).__name__}") from exc
+        first = self._next_url()
+        order = [first] + [u for u in self.urls if u != first]
+        for attempt, base in enumerate(order):
+            try:
+                response = self._session.post(
+                    f"{base}/webhooks/rest/webhook", json=body, timeout=(2.0, self.timeout_s)
+                )
+                break
+            except requests.RequestException as exc:
+                if attempt + 1 < len(order) and not_delivered(exc):
+                    continue
+                raise RasaUnavailable(f"Rasa did not answer: {type(exc).__name__}") from exc
         if response.status_code != 200:
             raise RasaUnavailable(f"Rasa answered HTTP {response.status_code}")
         try:
@@ -77,6 +87,14 @@ class RasaClient:
             except requests.RequestException:
                 status[url] = False
         return status
+
+
+def not_delivered(exc: requests.RequestException) -> bool:
+    """True when the request cannot have reached Rasa: refused or timed out connecting."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(exc, requests.ConnectionError) and isinstance(reason, NewConnectionError)
 
 
 def normalise(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
