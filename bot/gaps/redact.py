@@ -244,12 +244,14 @@ class Redactor:
     def find(self, text: str) -> list[Span]:
         protected = [(m.start(), m.end()) for m in self.protected_re.finditer(text)]
         protected += [(m.start(), m.end()) for m in self.review_re.finditer(text)]
-        protected += [(m.start(), m.end()) for m in PLACEHOLDER_RE.finditer(text)]
+        placeholders = [(m.start(), m.end()) for m in PLACEHOLDER_RE.finditer(text)]
         spans = self._patterns(text) + self._ner(text) + self._cues(text)
         kept = []
         for span in spans:
             if not span.strong and any(s <= span.start and span.end <= e for s, e in protected):
                 continue
+            if not span.strong and any(s < span.end and span.start < e for s, e in placeholders):
+                continue  # NER reading "[NAME]x" as a name would break the placeholder
             kept.append(span)
         return _merge(kept)
 
