@@ -118,13 +118,14 @@ def _normalise(text: str) -> str:
 def load_flow(path: Path) -> Flow:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise FlowError(f"{path.name}: cannot read: {exc}") from exc
     if not isinstance(data, dict):
         raise FlowError(f"{path.name}: must be a mapping")
     for key in ("id", "form", "title", "intro", "questions"):
         if not data.get(key):
             raise FlowError(f"{path.name}: missing {key!r}")
+    _check_shapes(path.name, data)
     questions = []
     for i, q in enumerate(data["questions"]):
         if not isinstance(q, dict) or not q.get("slot") or not q.get("text"):
@@ -133,6 +134,8 @@ def load_flow(path: Path) -> Flow:
         for o in q.get("options") or []:
             if not isinstance(o, dict) or not o.get("id") or not o.get("title"):
                 raise FlowError(f"{path.name}: an option of {q['slot']} needs 'id' and 'title'")
+            if not isinstance(o.get("synonyms") or [], list):
+                raise FlowError(f"{path.name}: synonyms of option {o['id']} must be a list")
             options.append(
                 Option(
                     id=str(o["id"]),
@@ -166,6 +169,42 @@ def load_flow(path: Path) -> Flow:
         questions=questions,
         data=data,
     )
+
+
+def _check_shapes(name: str, data: dict[str, Any]) -> None:
+    """The parts `validate_flows` and the renderer walk must have the shape they expect, or a
+    hand edit would surface as a TypeError far from the file that caused it."""
+
+    def kind(value: Any, expected: type, what: str) -> None:
+        if value is not None and not isinstance(value, expected):
+            article = "a list" if expected is list else "a mapping"
+            raise FlowError(f"{name}: {what} must be {article}")
+
+    def contact_ids(value: Any, what: str) -> None:
+        kind(value, list, f"contacts of {what}")
+        if any(not isinstance(c, str | int) for c in value or []):
+            raise FlowError(f"{name}: contacts of {what} must be contact ids")
+
+    kind(data["questions"], list, "questions")
+    for i, q in enumerate(data["questions"]):
+        if isinstance(q, dict):
+            kind(q.get("options"), list, f"options of question #{i + 1}")
+    for key in ("endings", "category_contacts", "checklists", "feedback", "published"):
+        kind(data.get(key), dict, key)
+    for key in ("outcomes", "stages"):
+        kind(data.get(key), list, key)
+    for ending_name, ending in (data.get("endings") or {}).items():
+        if not isinstance(ending, dict):
+            raise FlowError(f"{name}: ending {ending_name} must be a mapping")
+        contact_ids(ending.get("contacts"), f"ending {ending_name}")
+    for i, outcome in enumerate(data.get("outcomes") or []):
+        kind(outcome, dict, f"outcome #{i + 1}")
+        if not outcome:
+            raise FlowError(f"{name}: outcome #{i + 1} is empty")
+        kind(outcome.get("when"), dict, f"'when' of outcome #{i + 1}")
+        contact_ids(outcome.get("contacts"), f"outcome #{i + 1}")
+    for key, ids in (data.get("category_contacts") or {}).items():
+        contact_ids(ids, f"category {key}")
 
 
 def load_flows(directory: Path) -> dict[str, Flow]:
