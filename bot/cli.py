@@ -70,11 +70,11 @@ def cmd_wait_ready(args: argparse.Namespace) -> int:
     started = time.monotonic()
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:
+            with urllib.request.urlopen(url, timeout=2) as response:  # nosec B310  # fixed http://127.0.0.1 URL
                 if json.loads(response.read()).get("ok"):
                     host = (
                         "localhost"
-                        if settings.web_host in {"0.0.0.0", "127.0.0.1"}
+                        if settings.web_host in {"0.0.0.0", "127.0.0.1"}  # nosec B104  # a comparison, binds nothing
                         else settings.web_host
                     )
                     print(

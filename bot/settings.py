@@ -40,7 +40,8 @@ class Settings:
     action_server_url: str = field(
         default_factory=lambda: os.environ.get("ACTION_SERVER_URL", "http://127.0.0.1:5055/webhook")
     )
-    web_host: str = field(default_factory=lambda: os.environ.get("WEB_HOST", "0.0.0.0"))  # noqa: S104
+    # The web app is the one public service (Rasa and actions stay on loopback).
+    web_host: str = field(default_factory=lambda: os.environ.get("WEB_HOST", "0.0.0.0"))  # noqa: S104  # nosec B104
     web_port: int = field(default_factory=lambda: _int("WEB_PORT", 8000))
     secret_key: str = field(default_factory=lambda: os.environ.get("SECRET_KEY", ""))
     rasa_timeout_s: float = field(default_factory=lambda: _float("RASA_TIMEOUT_S", 10.0))

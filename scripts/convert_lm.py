@@ -24,7 +24,7 @@ def main(src: Path, out: Path) -> int:
     from transformers import BertConfig, BertTokenizerFast, TFBertModel
     from transformers.modeling_tf_pytorch_utils import load_pytorch_state_dict_in_tf2_model
 
-    config = BertConfig.from_pretrained(str(src))
+    config = BertConfig.from_pretrained(str(src))  # nosec B615  # local directory, offline
     model = TFBertModel(config)
     model(model.dummy_inputs, training=False)
     state = load_file(str(src / "model.safetensors"))
@@ -36,8 +36,8 @@ def main(src: Path, out: Path) -> int:
         shutil.copy(src / name, tmp / name)
     # Check the converted model against the original weights' known behaviour: identical
     # sentences embed identically and unrelated ones do not.
-    tok = BertTokenizerFast.from_pretrained(str(tmp))
-    check = TFBertModel.from_pretrained(str(tmp))
+    tok = BertTokenizerFast.from_pretrained(str(tmp))  # nosec B615  # local, offline
+    check = TFBertModel.from_pretrained(str(tmp))  # nosec B615  # local, offline
     enc = tok(
         ["what is cuckooing", "what is cuckooing", "bake a cake"], return_tensors="tf", padding=True
     )
