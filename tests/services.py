@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -107,3 +109,67 @@ def front_door_number() -> str:
 
     contacts = load_contacts(ROOT / "knowledge" / "contacts.yml")
     return contacts["front_door"].number
+
+
+class PostgresServer:
+    """A throwaway PostgreSQL cluster from Debian's packages, on loopback, in a temp dir.
+    PostgreSQL refuses to run as root, so as root it runs as the `postgres` user."""
+
+    def __init__(self, port: int) -> None:
+        bins = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+        if not bins:
+            raise RuntimeError("PostgreSQL not found: run `make setup` (installs postgresql)")
+        self.bin = bins[-1].parent
+        self.port = port
+        # Its own directory: the `postgres` user must be able to reach it.
+        self.dir = Path(tempfile.mkdtemp(prefix="sgbot-pg-"))
+        self.dir.chmod(0o755)
+        self.data = self.dir / "data"
+        self.url = f"postgresql+psycopg2://postgres@127.0.0.1:{port}/gaps"
+
+    def _run(self, *args: str) -> None:
+        prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        result = subprocess.run(
+            [*prefix, *args], capture_output=True, text=True, timeout=120, check=False
+        )
+        if result.returncode:
+            raise RuntimeError(f"{args[0]} failed: {result.stderr or result.stdout}")
+
+    def init(self) -> PostgresServer:
+        if os.geteuid() == 0:
+            shutil.chown(self.dir, "postgres", "postgres")
+        self._run(str(self.bin / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres")
+        self.start()
+        self._run(
+            str(self.bin / "createdb"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-U",
+            "postgres",
+            "gaps",
+        )
+        return self
+
+    def start(self) -> None:
+        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.dir}"
+        self._run(
+            str(self.bin / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-w",
+            "-l",
+            str(self.dir / "log"),
+            "start",
+        )
+
+    def stop(self) -> None:
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def remove(self) -> None:
+        with contextlib.suppress(RuntimeError):
+            self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
