@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import atexit
 import datetime as dt
+import fcntl
 import hashlib
 import hmac
 import json
@@ -140,35 +141,42 @@ class GapStore:
                 session.add(GapRecord(**data))
 
     def spool(self, rows: list[dict[str, Any]]) -> None:
+        """Append to the spool under an exclusive file lock: every web and action process on
+        the host shares one spool file, and a replay in another process must never read it
+        half-written nor miss what is appended while it replays."""
         with self._spool_lock:
             self.spool_path.parent.mkdir(parents=True, exist_ok=True)
             with self.spool_path.open("a", encoding="utf-8") as fh:
-                for row in rows:
-                    fh.write(json.dumps(row) + "\n")
+                fcntl.flock(fh, fcntl.LOCK_EX)
+                fh.write("".join(json.dumps(row) + "\n" for row in rows))
                 fh.flush()
                 os.fsync(fh.fileno())
 
-    def replay_spool(self) -> int:
-        """Write spooled records; the spool is removed only after they are all stored."""
-        with self._spool_lock:
-            if not self.spool_path.exists():
-                return 0
-            work = self.spool_path.with_suffix(f".replay-{os.getpid()}")
-            self.spool_path.rename(work)
-        rows = []
-        for line in work.read_text(encoding="utf-8").splitlines():
-            try:
-                rows.append(json.loads(line))
-            except ValueError:
-                log.warning("gap spool: skipped an unreadable line")
+    def has_spool(self) -> bool:
         try:
+            return self.spool_path.stat().st_size > 0
+        except FileNotFoundError:
+            return False
+
+    def replay_spool(self) -> int:
+        """Write spooled records, then empty the spool, all under its lock. If the write fails
+        the spool is left as it was; a replay interrupted after the write is harmless because
+        every record key is written once."""
+        if not self.has_spool():
+            return 0
+        with self._spool_lock, self.spool_path.open("r+", encoding="utf-8") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            rows = []
+            for line in fh.read().splitlines():
+                try:
+                    rows.append(json.loads(line))
+                except ValueError:
+                    log.warning("gap spool: skipped an unreadable line")
             self.write(rows)
-        except SQLAlchemyError:
-            with self._spool_lock, self.spool_path.open("a", encoding="utf-8") as fh:
-                fh.write(work.read_text(encoding="utf-8"))
-            work.unlink()
-            raise
-        work.unlink()
+            fh.seek(0)
+            fh.truncate()
+            fh.flush()
+            os.fsync(fh.fileno())
         return len(rows)
 
     # -- retention ---------------------------------------------------------------------------
@@ -225,7 +233,7 @@ class GapWriter:
     def _write(self, rows: list[dict[str, Any]]) -> None:
         rows, self._backlog = self._backlog + rows, []
         try:
-            if self.store.spool_path.exists():
+            if self.store.has_spool():
                 self.store.replay_spool()
             self.store.write(rows)
         except (SQLAlchemyError, OSError) as exc:

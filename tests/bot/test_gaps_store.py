@@ -56,13 +56,13 @@ def test_locked_database_spools_and_nothing_is_lost(store, tmp_path):
     for i in range(5):
         writer(Gap(reason="out_of_scope", text=f"question {i}", conversation_id="c"))
     writer.flush()
-    assert store.spool_path.exists()
+    assert store.has_spool()
     lock.rollback()
     lock.close()
     writer(Gap(reason="out_of_scope", text="question 5", conversation_id="c"))
     writer.flush()
     assert count(store) == 6
-    assert not store.spool_path.exists()
+    assert not store.has_spool()
     writer.close()
 
 
@@ -90,6 +90,35 @@ def test_two_processes_writing_at_once_lose_nothing(store, tmp_path):
     for p in procs:
         p.join(120)
     assert count(store) == 200
+
+
+def _spool_many(url: str, spool: str, n: int, tag: str) -> None:
+    from pathlib import Path
+
+    s = GapStore(url, "k", Path(spool))
+    for i in range(n):
+        s.spool([s.prepare(Gap(reason="out_of_scope", text=f"{tag} {i}", conversation_id=tag))])
+
+
+def test_processes_sharing_one_spool_while_another_replays_lose_nothing(store):
+    """Web and action processes on one host share the spool file; a replay running while
+    others append must neither lose nor duplicate a record."""
+    ctx = multiprocessing.get_context("spawn")
+    procs = [
+        ctx.Process(target=_spool_many, args=(store.url, str(store.spool_path), 150, f"s{i}"))
+        for i in range(3)
+    ]
+    for p in procs:
+        p.start()
+    replayed = 0
+    while any(p.is_alive() for p in procs):
+        replayed += store.replay_spool()
+    for p in procs:
+        p.join(120)
+    replayed += store.replay_spool()
+    assert replayed == 450
+    assert count(store) == 450
+    assert not store.has_spool()
 
 
 def test_document_use_counts_and_exports(store):

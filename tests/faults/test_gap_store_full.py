@@ -44,7 +44,7 @@ def test_disk_full_spools_records_and_replays_them_when_space_returns(tmp_path):
         )
     writer.flush()
     assert count(store) < sent, "the cap did not fill the database"
-    assert store.spool_path.exists() and store.spool_path.read_text().count("\n") > 0
+    assert store.has_spool() and store.spool_path.read_text().count("\n") > 0
 
     disk["full"] = False
     store.engine.dispose()  # new connections are uncapped: space has come back
@@ -53,7 +53,7 @@ def test_disk_full_spools_records_and_replays_them_when_space_returns(tmp_path):
         time.sleep(0.2)
     writer.close()
     assert count(store) == sent
-    assert not store.spool_path.exists()
+    assert not store.has_spool()
     with store.session() as session:
         texts = session.scalars(select(GapRecord.text)).all()
     assert len(set(texts)) == sent  # each once: the replay is idempotent
