@@ -79,5 +79,3 @@ def postgres() -> Iterator[PostgresServer]:
         yield server
     finally:
         server.remove()
-
-

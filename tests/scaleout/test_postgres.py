@@ -54,7 +54,9 @@ def count(url: str, marker: str) -> int:
     try:
         with engine.connect() as connection:
             return connection.execute(
-                select(func.count()).select_from(GapRecord).where(GapRecord.text.like(f"%{marker}%"))
+                select(func.count())
+                .select_from(GapRecord)
+                .where(GapRecord.text.like(f"%{marker}%"))
             ).scalar_one()
     finally:
         engine.dispose()

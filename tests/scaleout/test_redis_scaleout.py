@@ -13,9 +13,8 @@ pytestmark = pytest.mark.e2e
 
 
 def chat(port: int, message: str, sid: str | None = None) -> dict:
-    response = requests.post(
-        f"http://127.0.0.1:{port}/api/chat", json={"message": message, "session_id": sid}, timeout=30
-    )
+    body = {"message": message, "session_id": sid}
+    response = requests.post(f"http://127.0.0.1:{port}/api/chat", json=body, timeout=30)
     assert response.status_code == 200, response.text
     return response.json()
 
