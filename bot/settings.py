@@ -62,6 +62,9 @@ class Settings:
     rate_limit_login: str = field(
         default_factory=lambda: os.environ.get("RATE_LIMIT_LOGIN", "10 per minute")
     )
+    # Number of trusted reverse proxies in front of the web app (0: none, X-Forwarded-For is
+    # ignored so nobody can dodge a rate limit by sending one).
+    proxy_hops: int = field(default_factory=lambda: _int("PROXY_HOPS", 0))
     redis_url: str = field(default_factory=lambda: os.environ.get("REDIS_URL", ""))
     # Rasa's conversation state (what was typed, unredacted) lives this long after the last
     # turn, in Redis; matches the domain's session_expiration_time (30 minutes).

@@ -56,6 +56,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     if config:
         app.config.update(config)
+    if settings.proxy_hops:
+        # Behind a reverse proxy, rate limits and logs must see the practitioner's address,
+        # not the proxy's; only as many X-Forwarded-For hops as there are trusted proxies.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops
+        )
     # Contacts are loaded at start-up: without them the app could not show safety numbers.
     app.config["CONTACTS"] = load_contacts(settings.contacts_file)
     if app.config.get("GAP_LOG", True):
@@ -81,6 +89,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         storage_uri=settings.redis_url or "memory://",
         default_limits=[],
         strategy="moving-window",
+        # If Redis goes away the chat keeps answering, limited per process meanwhile.
+        in_memory_fallback_enabled=True,
+        swallow_errors=True,
     )
     limiter.limit(settings.rate_limit_chat, methods=["POST"])(chat_bp)
     from web.trainer import login as trainer_login

@@ -200,3 +200,37 @@ def test_rate_limit_answers_429_with_the_emergency_number(monkeypatch, tmp_path)
     body = client.post("/api/chat", json={"message": "hi"}).get_json()
     assert "999" in body["messages"][0]["text"]
     assert "01926 414144" in body["messages"][0]["text"]
+
+
+@pytest.mark.parametrize("hops", [0, 1])
+def test_rate_limit_key_trusts_forwarded_for_only_behind_a_proxy(monkeypatch, tmp_path, hops):
+    from tests.web.conftest import closed_port
+    from web import create_app
+
+    monkeypatch.setenv("RASA_URL", f"http://127.0.0.1:{closed_port()}")
+    monkeypatch.setenv("VAR_DIR", str(tmp_path))
+    monkeypatch.setenv("RATE_LIMIT_CHAT", "2 per minute")
+    monkeypatch.setenv("PROXY_HOPS", str(hops))
+    client = create_app({"TESTING": True, "GAP_LOG": False}).test_client()
+    statuses = [
+        client.post(
+            "/api/chat", json={"message": "hi"}, headers={"X-Forwarded-For": f"203.0.113.{i}"}
+        ).status_code
+        for i in range(4)
+    ]
+    # Behind one proxy each practitioner has an allowance; with no proxy configured a forged
+    # header changes nothing.
+    assert statuses == ([503] * 4 if hops else [503, 503, 429, 429])
+
+
+def test_rate_limits_keep_working_when_redis_is_down(monkeypatch, tmp_path):
+    from tests.web.conftest import closed_port
+    from web import create_app
+
+    monkeypatch.setenv("RASA_URL", f"http://127.0.0.1:{closed_port()}")
+    monkeypatch.setenv("VAR_DIR", str(tmp_path))
+    monkeypatch.setenv("RATE_LIMIT_CHAT", "2 per minute")
+    monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{closed_port()}/0")
+    client = create_app({"TESTING": True, "GAP_LOG": False}).test_client()
+    statuses = [client.post("/api/chat", json={"message": "hi"}).status_code for _ in range(3)]
+    assert statuses == [503, 503, 429]  # answered (Rasa is down too), and still limited
