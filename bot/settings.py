@@ -54,6 +54,7 @@ class Settings:
     retrieval_min_score_out_of_scope: float = field(
         default_factory=lambda: _float("RETRIEVAL_MIN_SCORE_OUT_OF_SCOPE", 0.375)
     )
+    torch_threads: int = field(default_factory=lambda: _int("TORCH_THREADS", 1))
     cors_origins: list[str] = field(default_factory=lambda: _list("CORS_ORIGINS"))
     database_url: str = field(default_factory=lambda: os.environ.get("DATABASE_URL", ""))
     rate_limit_chat: str = field(

@@ -1,0 +1,146 @@
+"""Start the whole stack with `make run` on its own ports and a temporary VAR_DIR, for the
+benchmarks and the load test, so they measure exactly what a partnership runs."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class LocalStack:
+    def __init__(self, base_port: int = 18500, direct: bool = False, **env: str) -> None:
+        # direct: start the Procfile without make's build checks (while the model or index is
+        # being rebuilt elsewhere); the start-up time then excludes them.
+        self.direct = direct
+        self.var_dir = Path(tempfile.mkdtemp(prefix="sgbot-bench-"))
+        self.ports = {
+            "web": base_port,
+            "rasa": base_port + 5,
+            "action": base_port + 55,
+            "redis": base_port + 79,
+        }
+        self.token = (ROOT / "var" / "rasa_token").read_text().strip()
+        self.env = {
+            **os.environ,
+            "WEB_PORT": str(self.ports["web"]),
+            "WEB_HOST": "127.0.0.1",
+            "RASA_PORT": str(self.ports["rasa"]),
+            "ACTION_PORT": str(self.ports["action"]),
+            "REDIS_PORT": str(self.ports["redis"]),
+            "RASA_URL": f"http://127.0.0.1:{self.ports['rasa']}",
+            "ACTION_SERVER_URL": f"http://127.0.0.1:{self.ports['action']}/webhook",
+            "REDIS_URL": f"redis://127.0.0.1:{self.ports['redis']}/0",
+            "VAR_DIR": str(self.var_dir),
+            "RASA_TOKEN": self.token,
+            **env,
+        }
+        for key, value in {  # what the Makefile exports, for the direct start
+            "WEB_WORKERS": "2",
+            "SANIC_HOST": "127.0.0.1",
+            "PYTHONPATH": str(ROOT),
+            "HF_HUB_OFFLINE": "1",
+            "TRANSFORMERS_OFFLINE": "1",
+            "RASA_TELEMETRY_ENABLED": "false",
+            "INDEX_DIR": str(ROOT / "var" / "index"),
+        }.items():
+            self.env.setdefault(key, value)
+        for key in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS"):  # a clean `make run`, not a sub-make
+            self.env.pop(key, None)
+        self.web = f"http://127.0.0.1:{self.ports['web']}"
+        self.rasa = f"http://127.0.0.1:{self.ports['rasa']}"
+        self.proc: subprocess.Popen | None = None
+        self.startup_s = 0.0
+
+    def start(self, timeout: float = 300) -> float:
+        """Returns seconds from `make run` to every service healthy."""
+        log = (ROOT / "var" / "bench-stack.log").open("w")
+        started = time.monotonic()
+        self.proc = subprocess.Popen(
+            [str(ROOT / ".venv/bin/honcho"), "start", "-f", "Procfile"]
+            if self.direct
+            else ["make", "--no-print-directory", "run"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        while time.monotonic() - started < timeout:
+            if self.proc.poll() is not None:
+                raise RuntimeError("make run exited; see var/bench-stack.log")
+            try:
+                with urllib.request.urlopen(f"{self.web}/healthz", timeout=2) as r:
+                    if json.loads(r.read()).get("ok"):
+                        self.startup_s = time.monotonic() - started
+                        return self.startup_s
+            except (OSError, ValueError):
+                pass
+            time.sleep(0.25)
+        self.stop()
+        raise RuntimeError(f"stack not healthy after {timeout}s; see var/bench-stack.log")
+
+    def services(self) -> dict[str, list[psutil.Process]]:
+        """Each service's processes (gunicorn has a master and workers)."""
+        groups: dict[str, list[psutil.Process]] = {
+            "rasa": [],
+            "actions": [],
+            "web": [],
+            "redis": [],
+        }
+        if not self.proc:
+            return groups
+        for p in psutil.Process(self.proc.pid).children(recursive=True):
+            try:
+                cmd = " ".join(p.cmdline())
+            except psutil.Error:
+                continue
+            if "rasa run" in cmd and "/bin/sh" not in cmd:
+                groups["rasa"].append(p)
+            elif "-m actions" in cmd and "/bin/sh" not in cmd:
+                groups["actions"].append(p)
+            elif "gunicorn" in cmd and "/bin/sh" not in cmd:
+                groups["web"].append(p)
+            elif cmd.startswith("redis-server"):
+                groups["redis"].append(p)
+        return groups
+
+    def memory_mb(self) -> dict[str, tuple[float, float]]:
+        """(RSS, PSS) per service in MB. PSS shares forked pages fairly between processes,
+        so it is the one to add up."""
+        out = {}
+        for name, procs in self.services().items():
+            rss = pss = 0.0
+            for p in procs:
+                try:
+                    info = p.memory_full_info()
+                except psutil.Error:
+                    continue
+                rss += info.rss / 2**20
+                pss += getattr(info, "pss", info.rss) / 2**20
+            out[name] = (rss, pss)
+        return out
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+
+    def __enter__(self) -> LocalStack:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
