@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -158,17 +159,37 @@ def expand_query(query: str, synonyms: dict[str, str], vocabulary: Vocabulary | 
 
 
 def spelling_corrections(text: str, vocabulary: Vocabulary) -> list[str]:
-    """Corpus words a typo away from a word the corpus does not contain."""
+    """Corpus words a typo away from a word the corpus does not contain.
+
+    A word the corpus lacks but English has ("stuff", "lunch", "teaching") is not a typo:
+    correcting it to a corpus neighbour ("staff", "cunch", "reaching") only adds noise. Whole
+    words of the embedding model's WordPiece vocabulary (30,000 common English words and
+    pieces) serve as that dictionary."""
     if not vocabulary.words:
         return []
+    known = english_words()
     fixes = []
     for word in set(_WORD.findall(text)):
         if len(word) < 4 or word in vocabulary.words or word in _STOPWORDS or word.isdigit():
+            continue
+        if word in known:
             continue
         fix = vocabulary.correct(word)
         if fix:
             fixes.append(fix)
     return fixes
+
+
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """Whole alphabetic words of the embedding model's vocabulary; empty if it is not installed."""
+    try:
+        from bot.knowledge.embed import model_dir
+
+        lines = (model_dir() / "vocab.txt").read_text(encoding="utf-8").splitlines()
+    except (ImportError, OSError):
+        return frozenset()
+    return frozenset(w for w in lines if w.isalpha() and w.islower())
 
 
 def _deletes(word: str) -> set[str]:

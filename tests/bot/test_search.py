@@ -102,3 +102,12 @@ def test_index_from_another_model_is_refused(tmp_path):
 def test_definition_questions_get_the_defining_section(retriever, encode, question):
     hit = retriever.search(question, encode, k=1)[0]
     assert hit.passage.section.lower().startswith(("what it is", "what is"))
+
+
+def test_spelling_correction_leaves_real_english_words_alone():
+    from bot.knowledge.search import Vocabulary, spelling_corrections
+
+    vocabulary = Vocabulary.build(frozenset({"staff", "cuckooing", "hoarding"}))
+    # "stuff" is English, not a typo of "staff"; "cukooing" and "hording" are typos.
+    assert spelling_corrections("flat full of stuff", vocabulary) == []
+    assert sorted(spelling_corrections("cukooing hording", vocabulary)) == ["cuckooing", "hoarding"]
