@@ -22,8 +22,9 @@ def stored_gaps(stack: LocalStack) -> tuple[int, int]:
         return 0, 0
     with sqlite3.connect(path, timeout=30) as db:
         marks = ",".join("?" * len(DONT_KNOW_REASONS))
+        # Only "?" placeholders are interpolated; the values are bound.
         dont_know = db.execute(
-            f"SELECT count(*) FROM gaps WHERE reason IN ({marks})",  # nosec B608 - placeholders only
+            f"SELECT count(*) FROM gaps WHERE reason IN ({marks})",  # nosec B608
             DONT_KNOW_REASONS,
         ).fetchone()[0]
         thumbs = db.execute(

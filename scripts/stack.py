@@ -3,16 +3,15 @@ benchmarks and the load test, so they measure exactly what a partnership runs.""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import psutil
+import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -79,11 +78,10 @@ class LocalStack:
             if self.proc.poll() is not None:
                 raise RuntimeError("make run exited; see var/bench-stack.log")
             try:
-                with urllib.request.urlopen(f"{self.web}/healthz", timeout=2) as r:
-                    if json.loads(r.read()).get("ok"):
-                        self.startup_s = time.monotonic() - started
-                        return self.startup_s
-            except (OSError, ValueError):
+                if requests.get(f"{self.web}/healthz", timeout=2).json().get("ok"):
+                    self.startup_s = time.monotonic() - started
+                    return self.startup_s
+            except (requests.RequestException, ValueError):
                 pass
             time.sleep(0.25)
         self.stop()
