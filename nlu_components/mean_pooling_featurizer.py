@@ -8,7 +8,10 @@ embedding; the mean is the one that carries meaning. Measured on the held-out NL
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+import tensorflow as tf
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.featurizers.dense_featurizer.lm_featurizer import LanguageModelFeaturizer
 from rasa.utils.tensorflow.model_data import ragged_array_to_ndarray
@@ -16,6 +19,28 @@ from rasa.utils.tensorflow.model_data import ragged_array_to_ndarray
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
 class MeanPoolingLanguageModelFeaturizer(LanguageModelFeaturizer):
+    _graph: Any = None
+
+    def _compute_batch_sequence_features(
+        self, batch_attention_mask: np.ndarray, padded_token_ids: list[list[int]]
+    ) -> np.ndarray:
+        """Run the language model as one compiled TensorFlow graph, not layer by layer in
+        eager mode: the same numbers (max difference ~3e-6), about ten times faster per message
+        on this 2-core machine (205 ms to 20 ms under load), which is most of a Rasa turn."""
+        if self._graph is None:
+            spec = tf.TensorSpec([None, None], tf.int32)
+            model = self.model
+
+            @tf.function(input_signature=[spec, spec])
+            def hidden_states(token_ids: tf.Tensor, attention_mask: tf.Tensor) -> tf.Tensor:
+                return model(token_ids, attention_mask=attention_mask)[0]
+
+            self._graph = hidden_states
+        return self._graph(
+            tf.convert_to_tensor(padded_token_ids, dtype=tf.int32),
+            tf.convert_to_tensor(batch_attention_mask, dtype=tf.int32),
+        ).numpy()
+
     def _post_process_sequence_embeddings(
         self, sequence_embeddings: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
