@@ -111,3 +111,41 @@ def test_spelling_correction_leaves_real_english_words_alone():
     # "stuff" is English, not a typo of "staff"; "cukooing" and "hording" are typos.
     assert spelling_corrections("flat full of stuff", vocabulary) == []
     assert sorted(spelling_corrections("cukooing hording", vocabulary)) == ["cuckooing", "hoarding"]
+
+
+def test_document_names_are_title_aliases_and_topics_once():
+    from bot.knowledge.documents import Document
+    from bot.knowledge.search import document_names
+
+    doc = Document(
+        doc_id="d",
+        path="d.md",
+        title="Hoarding",
+        type="definition",
+        audience="adults",
+        source_url="https://example.org",
+        review_by="2030-01-01",
+        aliases=["hoarding", "house full of clutter"],
+        topics=["self-neglect", "House full of clutter"],
+    )
+    assert document_names(doc) == ["Hoarding", "house full of clutter", "self-neglect"]
+
+
+def test_a_document_is_found_by_its_alias_and_an_old_index_asks_for_a_rebuild(tmp_path):
+    knowledge = tmp_path / "k"
+    knowledge.mkdir()
+    for name, alias in (("a", "flat full of clutter"), ("b", "dog bite")):
+        (knowledge / f"{name}.md").write_text(
+            f"---\ntitle: Topic {name}\ntype: definition\naudience: all\naliases: [{alias}]\n"
+            f"source_url: https://example.org/{name}\nreview_by: 2030-01-01\n---\n"
+            f"## What it is\nTopic {name} is a safeguarding subject with several words here.\n"
+        )
+    index = tmp_path / "index"
+    ingest(knowledge, index)
+    retriever = Retriever.load(index)
+    assert len(retriever.names) == 4
+    hits = retriever.search("her home is crammed with stuff", embed.encode, k=1)
+    assert hits[0].document.doc_id == "a"
+    (index / "names.faiss").unlink()
+    with pytest.raises(IndexError_, match="make index"):
+        Retriever.load(index)
