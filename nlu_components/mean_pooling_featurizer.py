@@ -21,6 +21,12 @@ from rasa.utils.tensorflow.model_data import ragged_array_to_ndarray
 class MeanPoolingLanguageModelFeaturizer(LanguageModelFeaturizer):
     _graph: Any = None
 
+    def _load_model_instance(self) -> None:
+        """Trace the graph while the server loads, so the first practitioner does not wait
+        for it (seconds on a busy machine, enough to hit the web app's timeout)."""
+        super()._load_model_instance()
+        self._compute_batch_sequence_features(np.ones((1, 3), dtype=np.int32), [[101, 7592, 102]])
+
     def _compute_batch_sequence_features(
         self, batch_attention_mask: np.ndarray, padded_token_ids: list[list[int]]
     ) -> np.ndarray:
