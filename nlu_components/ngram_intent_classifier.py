@@ -33,6 +33,7 @@ logger = logging.getLogger(__name__)
 
 FILE_NAME = "ngram_intent_classifier.skops"
 TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.")
+WORD_PATTERN = r"(?u)\b\w+\b"  # single-letter words count too ("k", "y", "i")
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -94,10 +95,10 @@ class NgramSentenceIntentClassifier(GraphComponent, IntentClassifier):
         from scipy.sparse import csr_matrix, hstack
 
         blocks = [csr_matrix(dense)]
-        if self.model["char"] is not None:
-            blocks.append(self.component_config["char_weight"] * self.model["char"].transform(texts))
-        if self.model["word"] is not None:
-            blocks.append(self.component_config["word_weight"] * self.model["word"].transform(texts))
+        for name in ("char", "word"):
+            if self.model[name] is not None:
+                weight = self.component_config[f"{name}_weight"]
+                blocks.append(weight * self.model[name].transform(texts))
         return hstack(blocks).tocsr()
 
     def train(self, training_data: TrainingData) -> Resource:
@@ -127,7 +128,7 @@ class NgramSentenceIntentClassifier(GraphComponent, IntentClassifier):
             word = TfidfVectorizer(
                 analyzer="word",
                 ngram_range=tuple(config["word_ngram_range"]),
-                token_pattern=r"(?u)\b\w+\b",
+                token_pattern=WORD_PATTERN,
                 sublinear_tf=True,
                 dtype=np.float64,
             ).fit(texts)
