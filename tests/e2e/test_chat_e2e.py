@@ -91,3 +91,13 @@ def test_conversation_state_lives_in_redis_and_expires(stack):
     ttl = client.ttl(key)
     assert 0 < ttl <= 1800
     assert client.config_get("save")["save"] == ""  # never written to disk
+
+
+def test_greeting_buttons_carry_rasa_entity_payloads(stack):
+    """Domain responses are interpolated, so entity payloads are written with doubled braces
+    in domain.yml; the practitioner's button must still send single-braced JSON."""
+    reply = stack.chat("hello")
+    payloads = [b["payload"] for m in reply["messages"] for b in m["buttons"]]
+    assert '/ask_contact{"urgency": "out_of_hours"}' in payloads
+    answer = stack.chat('/ask_contact{"urgency": "out_of_hours"}', reply["session_id"])
+    assert "Emergency Duty Team" in " ".join(m["text"] for m in answer["messages"])
