@@ -134,7 +134,7 @@ class NgramSentenceIntentClassifier(GraphComponent, IntentClassifier):
             ).fit(texts)
         self.model = {"char": char, "word": word, "clf": None}
         clf = CalibratedClassifierCV(
-            LinearSVC(C=config["C"], class_weight="balanced"),
+            LinearSVC(C=config["C"], class_weight="balanced", random_state=0),
             method="sigmoid",
             cv=config["calibration_folds"],
         )
