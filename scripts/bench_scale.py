@@ -683,8 +683,7 @@ def index_choice(rows: list[RetrievalRow]) -> str:
         f"linear growth puts it at 10 ms near {crossover:,} passages.\n"
         f"Choice: IndexFlatIP (exact, no tuning, incremental rebuild keeps working) up to about "
         f"{crossover // 1000 * 1000:,} passages; beyond that, {approx} (recall@10 {recall:.3f}, "
-        f"FAISS p95 {approx_p95:.2f} ms here) — but only once audience filtering no longer asks "
-        "FAISS for every passage (see docs/performance.md)."
+        f"FAISS p95 {approx_p95:.2f} ms here), which needs retraining when the corpus grows."
     )
 
 
