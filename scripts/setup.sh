@@ -56,6 +56,9 @@ if [ "$(cat .venv/.stamp 2>/dev/null)" != "$want" ]; then
   echo "$want" > .venv/.stamp
 fi
 
+# Make compares the stamps' times with the requirement files: mark both environments checked
+# even when nothing needed installing, or every later make would redo the steps after setup.
+touch .venv/.stamp .venv-rasa/.stamp
 mkdir -p var
 
 # Browser tests need Debian's Chromium (no Playwright browser download); the scale-out and

@@ -66,9 +66,12 @@ def wait_for(stack, sql: str, timeout: float = 15):
 
 def test_unanswerable_question_appears_redacted_in_the_dashboard(stack, trainer):
     questions = [
-        "Jayden Smith at 14 Hollybush Lane asked about the ferret licensing rules",
-        "what are the ferret licensing rules for foster carers",
-        "ferret licensing rules please",
+        # Nothing in the knowledge base answers these. ("...rules for foster carers" used to be
+        # here; the document-name match now answers it from the animal-abuse briefing, near
+        # the cut-off, which the gap log flags to trainers as low confidence.)
+        "Jayden Smith at 14 Hollybush Lane asked about the ferret licensing fees",
+        "what are the ferret licensing fees this year",
+        "ferret licensing fees please",
     ]
     sid = None
     for q in questions:
