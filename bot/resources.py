@@ -88,4 +88,13 @@ def start_gap_writer() -> GapWriter:
             _writer.close()
         _writer = GapWriter(store)
         register_sink(_writer)
+        # Gaps are redacted on the caller's thread; load the redaction model now, off the
+        # request path (under load the first thumbs-downs waited seconds for it).
+        threading.Thread(target=_warm_redaction, name="warm-redaction", daemon=True).start()
     return _writer
+
+
+def _warm_redaction() -> None:
+    from bot.gaps.redact import redact
+
+    redact("warm up")
