@@ -130,11 +130,16 @@ class LocalStack:
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
+            tree = psutil.Process(self.proc.pid).children(recursive=True)
             os.killpg(self.proc.pid, signal.SIGTERM)
             try:
                 self.proc.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
+            # honcho runs each service in its own session: none may outlive the benchmark.
+            _, alive = psutil.wait_procs(tree, timeout=10)
+            for process in alive:
+                process.kill()
 
     def __enter__(self) -> LocalStack:
         self.start()

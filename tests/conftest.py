@@ -122,11 +122,18 @@ class Stack:
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
+            import psutil
+
+            tree = psutil.Process(self.proc.pid).children(recursive=True)
             os.killpg(self.proc.pid, signal.SIGTERM)
             try:
                 self.proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
+            # honcho runs each service in its own session: make sure none outlives the stack.
+            _, alive = psutil.wait_procs(tree, timeout=10)
+            for process in alive:
+                process.kill()
 
     def chat(self, message: str, session_id: str | None = None) -> dict:
         response = requests.post(

@@ -104,7 +104,8 @@ def test_web_app_killed_mid_write_leaves_a_readable_database(healthy):
     sent = []
     body = {"rating": "down", "session_id": sid, "question": "q", "answer": "a"}
     # The first thumbs-down loads the redaction model; flood only once it is warm.
-    assert requests.post(f"{healthy.web}/api/feedback", json=body, timeout=120).ok
+    first = requests.post(f"{healthy.web}/api/feedback", json=body, timeout=120)
+    assert first.ok, first.text
     wait_until(lambda: gap_rows(healthy.var_dir, sid) == 1, 60, "the first feedback row")
 
     def flood() -> None:
@@ -122,6 +123,8 @@ def test_web_app_killed_mid_write_leaves_a_readable_database(healthy):
     wait_until(lambda: gap_rows(healthy.var_dir, sid) > 20, 60, "feedback rows being written")
     healthy.stop("web", sig=signal.SIGKILL)
     stop.set()
+    with pytest.raises(requests.ConnectionError):  # really gone, master and worker
+        requests.get(f"{healthy.web}/healthz", timeout=5)
     for t in threads:
         t.join(timeout=10)
 
