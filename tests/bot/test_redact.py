@@ -152,9 +152,25 @@ def test_shaped_personal_data_never_survives(pii, before, after, sep):
 @given(st.text(max_size=200))
 @example("J0000\x19\x1e")  # once tagged "[NAME" inside the first pass's "[NAME]"
 @example("@00×001P")  # once tagged "NAME]×001P" across the first pass's "[NAME]"
-def test_redaction_is_idempotent(text):
+@example("º0EA\U0003545a\rÚ1\U00061297")  # 'Ú1' became a name only on the second pass
+def test_a_second_pass_never_undoes_or_breaks_the_first(text):
+    """Not strict idempotence: NER reads context, so a span the first pass left alone can be
+    tagged once its neighbour has become a placeholder (CI found 'º0EA…Ú1…': 'Ú1' was a name
+    only the second time). What must hold is that a second pass keeps every placeholder whole
+    and only ever replaces more text with placeholders."""
     once = redact(text)
-    assert redact(once) == once
+    twice = redact(once)
+    for tag in set(_PLACEHOLDER.findall(once)):
+        assert twice.count(tag) >= once.count(tag), (once, twice)
+    assert _is_subsequence(_PLACEHOLDER.sub("", twice), _PLACEHOLDER.sub("", once)), (once, twice)
+
+
+_PLACEHOLDER = re.compile(r"\[[A-Z_]+\]")
+
+
+def _is_subsequence(short: str, long: str) -> bool:
+    chars = iter(long)
+    return all(c in chars for c in short)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
