@@ -3,6 +3,7 @@ benchmarks and the load test, so they measure exactly what a partnership runs.""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -14,6 +15,34 @@ import psutil
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def stop_tree(
+    proc: subprocess.Popen | None, sig: int = signal.SIGTERM, timeout: float = 30
+) -> None:
+    """Stop a process started in a new session (make or honcho) and everything under it.
+
+    honcho runs each service in a session of its own, so a signal to honcho's group never
+    reaches them: SIGTERM is forwarded by honcho, but SIGKILL (which honcho cannot catch) must
+    go to every process of the tree, and anything still alive afterwards is killed too, or a
+    service lives on orphaned (a "killed" gunicorn once kept answering the next test run)."""
+    if proc is None or proc.poll() is not None:
+        return
+    tree = psutil.Process(proc.pid).children(recursive=True)
+    if sig == signal.SIGKILL:
+        for process in tree:
+            with contextlib.suppress(psutil.Error):
+                process.kill()
+    os.killpg(proc.pid, sig)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+    _, alive = psutil.wait_procs(tree, timeout=10)
+    for process in alive:
+        with contextlib.suppress(psutil.Error):
+            process.kill()
 
 
 class LocalStack:
@@ -129,17 +158,7 @@ class LocalStack:
         return out
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            tree = psutil.Process(self.proc.pid).children(recursive=True)
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            # honcho runs each service in its own session: none may outlive the benchmark.
-            _, alive = psutil.wait_procs(tree, timeout=10)
-            for process in alive:
-                process.kill()
+        stop_tree(self.proc, timeout=60)
 
     def __enter__(self) -> LocalStack:
         self.start()

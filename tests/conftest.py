@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
@@ -121,19 +120,9 @@ class Stack:
         raise RuntimeError(f"stack not healthy after {timeout}s; see {self.log}")
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            import psutil
+        from scripts.stack import stop_tree
 
-            tree = psutil.Process(self.proc.pid).children(recursive=True)
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            # honcho runs each service in its own session: make sure none outlives the stack.
-            _, alive = psutil.wait_procs(tree, timeout=10)
-            for process in alive:
-                process.kill()
+        stop_tree(self.proc)
 
     def chat(self, message: str, session_id: str | None = None) -> dict:
         response = requests.post(

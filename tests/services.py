@@ -16,8 +16,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import psutil
 import requests
+
+from scripts.stack import stop_tree
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -64,27 +65,7 @@ class Service:
         return self.proc is not None and self.proc.poll() is None
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> None:
-        """honcho starts each process in a session of its own, so a signal to honcho's group
-        never reaches them: SIGTERM is forwarded by honcho, but SIGKILL (which honcho cannot
-        catch) must be sent to every process of the tree, or the service lives on orphaned."""
-        if not self.running:
-            return
-        assert self.proc is not None
-        tree = psutil.Process(self.proc.pid).children(recursive=True)
-        if sig == signal.SIGKILL:
-            for process in tree:
-                with contextlib.suppress(psutil.Error):
-                    process.kill()
-        os.killpg(self.proc.pid, sig)
-        try:
-            self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=10)
-        _, alive = psutil.wait_procs(tree, timeout=10)
-        for process in alive:  # nothing of the service may outlive it
-            with contextlib.suppress(psutil.Error):
-                process.kill()
+        stop_tree(self.proc, sig, timeout)
 
 
 def stack_env(
