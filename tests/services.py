@@ -95,6 +95,18 @@ def stack_env(
     return env
 
 
+def all_text(reply: dict) -> str:
+    return "\n".join(m["text"] for m in reply["messages"])
+
+
+def button_payload(reply: dict, title_part: str) -> str:
+    for m in reply["messages"]:
+        for b in m["buttons"]:
+            if title_part.lower() in b["title"].lower():
+                return b["payload"]
+    raise AssertionError(f"no button like {title_part!r} in {reply}")
+
+
 def front_door_number() -> str:
     from bot.contacts import load_contacts
 

@@ -5,19 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.services import all_text, button_payload
+
 pytestmark = pytest.mark.e2e
-
-
-def button_payload(reply: dict, title_part: str) -> str:
-    for m in reply["messages"]:
-        for b in m["buttons"]:
-            if title_part.lower() in b["title"].lower():
-                return b["payload"]
-    raise AssertionError(f"no button like {title_part!r} in {reply}")
-
-
-def all_text(reply: dict) -> str:
-    return "\n".join(m["text"] for m in reply["messages"])
 
 
 def test_full_referral_with_buttons_free_text_and_an_interruption(stack):
