@@ -55,6 +55,8 @@ class Document:
     series: str = ""
     topics: list[str] = field(default_factory=list)
     aliases: list[str] = field(default_factory=list)
+    # Documents this one is about (a case review's linked 7-minute briefings), by doc_id.
+    linked: list[str] = field(default_factory=list)
     content_hash: str = ""
     passages: list[Passage] = field(default_factory=list)
 
@@ -140,6 +142,7 @@ def _make_document(path: Path, root: Path, meta: dict[str, Any], raw: bytes) -> 
         series=str(meta.get("series") or ""),
         topics=[str(t) for t in meta.get("topics") or []],
         aliases=[str(a) for a in meta.get("aliases") or []],
+        linked=[str(d) for d in meta.get("linked") or []],
         content_hash=hashlib.sha256(raw).hexdigest(),
     )
 

@@ -47,6 +47,15 @@ DEFINITION_QUESTION = re.compile(
 )
 DEFINITION_SECTIONS = ("what it is", "what is", "what they are", "what are", "definition", "about")
 DEFINITION_BOOST = 0.05
+# A question that asks for a review ("the review about the teenager and alcohol", "which case
+# review was about a reduced timetable") is answered by a case review, but its themes are named in
+# the 7-minute briefings linked to it, which match the question better than the review's own
+# short text. Such a question lends each case review the match of its best linked briefing:
+# LINK_WEIGHT x how far that briefing's score stands above the median document's.
+REVIEW_QUESTION = re.compile(
+    r"\b(?:reviews?|scr|cspr|sar|lessons?\s+learn(?:ed|t)|learning\s+from)\b", re.IGNORECASE
+)
+LINK_WEIGHT = 0.3
 CANDIDATES = 50
 _STEMMER = Stemmer.Stemmer("english")
 _STOPWORDS = set(
@@ -284,6 +293,16 @@ class Retriever:
         self._passage_doc = np.array([doc_order[p.doc_id] for p in passages], dtype=np.int64)
         self._name_doc = np.array([doc_order[d] for d, _ in self.names], dtype=np.int64)
         self._audience = np.array([documents[p.doc_id].audience for p in passages])
+        # (document, linked document) index pairs, for review questions.
+        self._links = np.array(
+            [
+                (doc_order[d.doc_id], doc_order[linked])
+                for d in documents.values()
+                for linked in d.linked
+                if linked in doc_order
+            ],
+            dtype=np.int64,
+        ).reshape(-1, 2)
         self._defines = np.array(
             [p.section.lower().startswith(DEFINITION_SECTIONS) for p in passages], dtype=bool
         )
@@ -455,16 +474,21 @@ class Retriever:
         if q_tokens and method in {"hybrid", "bm25"}:
             bm25_scores = np.asarray(self._bm25.get_scores(q_tokens), dtype="float32")
         boost = None
+        link = None
         if method == "hybrid":
             boost = NAME_WEIGHT * self._name_scores(query_vector[0])[self._passage_doc]
             if DEFINITION_QUESTION.match(query):
                 boost = boost + self._defines * DEFINITION_BOOST
+            if len(self._links) and REVIEW_QUESTION.search(query):
+                link = self._link_bonus
         # Only the best few hundred candidates are sorted; all of them only if those hold fewer
         # than k documents.
-        ranking = self._rank(method, dense_scores, bm25_scores, allowed, boost, limit=k * 100)
+        ranking = self._rank(
+            method, dense_scores, bm25_scores, allowed, boost, limit=k * 100, link=link
+        )
         hits = self._hits(ranking, dense_scores, bm25_scores, k, one_per_document)
         if len(hits) < k and len(ranking) == k * 100:
-            ranking = self._rank(method, dense_scores, bm25_scores, allowed, boost)
+            ranking = self._rank(method, dense_scores, bm25_scores, allowed, boost, link=link)
             hits = self._hits(ranking, dense_scores, bm25_scores, k, one_per_document)
         return hits
 
@@ -504,6 +528,19 @@ class Retriever:
             np.maximum.at(best, self._name_doc, self._name_vectors @ query_vector)
         return best
 
+    def _link_bonus(self, fused: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+        """Per passage: LINK_WEIGHT x how far its document's best linked document stands above
+        the median document (0 if not at all, or if it has no links)."""
+        docs = np.full(len(self.documents), -np.inf, dtype="float32")
+        np.maximum.at(docs, self._passage_doc[allowed], fused[allowed])
+        present = docs[np.isfinite(docs)]
+        if not len(present):
+            return np.zeros_like(fused)
+        lift = np.maximum(docs - np.median(present), 0.0)
+        bonus = np.zeros(len(self.documents), dtype="float32")
+        np.maximum.at(bonus, self._links[:, 0], lift[self._links[:, 1]])
+        return LINK_WEIGHT * bonus[self._passage_doc]
+
     @staticmethod
     def _rank(
         method: Method,
@@ -512,6 +549,7 @@ class Retriever:
         allowed: np.ndarray,
         boost: np.ndarray | None = None,
         limit: int | None = None,
+        link: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
     ) -> np.ndarray:
         """Passage indices, best first: those with a score, at most `limit` of them."""
         candidates = np.flatnonzero(allowed)
@@ -527,6 +565,8 @@ class Retriever:
         fused = DENSE_WEIGHT * np.maximum(dense, 0.0) + (1 - DENSE_WEIGHT) * scaled
         if boost is not None:
             fused = fused + boost * (fused > 0)
+        if link is not None:
+            fused = fused + link(fused, allowed) * (fused > 0)
         return _top(candidates, fused, 0.0, limit)
 
 

@@ -149,3 +149,35 @@ def test_a_document_is_found_by_its_alias_and_an_old_index_asks_for_a_rebuild(tm
     (index / "names.faiss").unlink()
     with pytest.raises(IndexError_, match="make index"):
         Retriever.load(index)
+
+
+def test_a_review_question_finds_the_case_review_linked_to_the_matching_briefing(tmp_path):
+    knowledge = tmp_path / "k"
+    knowledge.mkdir()
+    docs = {
+        "alcohol": ("Use of alcohol in young people", "briefing", "[]", "Teenagers drinking."),
+        "dogs": ("Safeguarding children around dogs", "briefing", "[]", "Dogs biting toddlers."),
+        # Two reviews alike but for the briefings they are linked to.
+        "review-j": ("Review J", "case-review", "[dogs]", "A case review by the partnership."),
+        "review-k": ("Review K", "case-review", "[alcohol]", "A case review by the partnership."),
+    }
+    # Other documents, so that the median document is an unrelated one, as in a real corpus.
+    for topic in ("road safety", "fire safety", "water safety", "online safety", "bullying"):
+        docs[topic.replace(" ", "-")] = (topic.capitalize(), "briefing", "[]", f"About {topic}.")
+    for name, (title, kind, linked, text) in docs.items():
+        (knowledge / f"{name}.md").write_text(
+            f"---\ntitle: {title}\ntype: {kind}\naudience: all\nlinked: {linked}\n"
+            f"source_url: https://example.org/{name}\nreview_by: 2030-01-01\n---\n"
+            f"## What it is\n{text} Several more words so that the passage is indexed.\n"
+        )
+    ingest(knowledge, tmp_path / "index")
+    retriever = Retriever.load(tmp_path / "index")
+    assert retriever.documents["review-k"].linked == ["alcohol"]
+
+    def order(question: str) -> list[str]:
+        return [h.document.doc_id for h in retriever.search(question, embed.encode, k=10)]
+
+    drinking = order("the case review about the teenager who was drinking")
+    assert drinking.index("review-k") < drinking.index("review-j")
+    dogs = order("the case review about the toddler bitten by a dog")
+    assert dogs.index("review-j") < dogs.index("review-k")
