@@ -14,10 +14,14 @@ from bot.settings import get_settings
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    from bot.knowledge import embed
     from bot.knowledge.ingest import ingest
 
     settings = get_settings()
     started = time.perf_counter()
+    # Export (and check) the ONNX model even when no document changed, so the servers never
+    # pay for it at start-up.
+    embed.ensure_onnx()
     report = ingest(
         settings.knowledge_dir, settings.index_dir, progress=not args.quiet, full=args.full
     )

@@ -35,22 +35,10 @@ def get_contacts() -> dict[str, Contact]:
     return load_contacts(get_settings().contacts_file)
 
 
-@lru_cache(maxsize=1)
-def _serving_threads() -> int:
-    """A query is a few tokens: one torch thread encodes it as fast as two on an idle machine,
-    and on a busy one two threads spin against each other and against Rasa (measured on this
-    2-core machine under load: median 163 ms and worst 1 s with 2 threads, 27 ms with 1).
-    Index builds, which encode in batches, keep torch's default."""
-    import torch
-
-    threads = get_settings().torch_threads
-    torch.set_num_threads(threads)
-    return threads
-
-
 def encode(texts: list[str]) -> np.ndarray:
-    _serving_threads()
-    return embed.encode(texts)
+    """Questions are embedded one at a time on EMBED_THREADS threads (1): on this 2-core
+    machine two threads per question fought each other and Rasa under load (docs/performance.md)."""
+    return embed.encode(texts, threads=get_settings().embed_threads)
 
 
 @lru_cache(maxsize=1)

@@ -54,7 +54,11 @@ class Settings:
     retrieval_min_score_out_of_scope: float = field(
         default_factory=lambda: _float("RETRIEVAL_MIN_SCORE_OUT_OF_SCOPE", 0.375)
     )
-    torch_threads: int = field(default_factory=lambda: _int("TORCH_THREADS", 1))
+    # Threads ONNX Runtime uses to embed one question (docs/performance.md).
+    embed_threads: int = field(default_factory=lambda: _int("EMBED_THREADS", 1))
+    # The ONNX export of the embedding model (bot/knowledge/embed.py); shared by every stack
+    # on the machine, unlike VAR_DIR.
+    lm_dir: Path = field(default_factory=lambda: _path("LM_DIR", "var/lm"))
     cors_origins: list[str] = field(default_factory=lambda: _list("CORS_ORIGINS"))
     database_url: str = field(default_factory=lambda: os.environ.get("DATABASE_URL", ""))
     rate_limit_chat: str = field(
