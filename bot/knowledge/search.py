@@ -51,12 +51,16 @@ DEFINITION_BOOST = 0.05
 # review was about a reduced timetable") is answered by a case review, but its themes are named in
 # the 7-minute briefings linked to it, which match the question better than the review's own
 # short text. Such a question lends each case review the match of its best linked briefing:
-# LINK_WEIGHT x how far that briefing's score stands above the median document's.
+# LINK_WEIGHT x how far that briefing's score stands above the fifth best document's.
 REVIEW_QUESTION = re.compile(
     r"\b(?:reviews?|scr|cspr|sar|lessons?\s+learn(?:ed|t)|learning\s+from)\b", re.IGNORECASE
 )
-LINK_WEIGHT = 0.3
-CANDIDATES = 50
+LINK_WEIGHT = 0.5
+LINK_REFERENCE = 5
+# Passages given a cosine by FAISS (at least k*10). 100, not 50: with 50, a three-hit search
+# (as the bot makes) ranked some questions differently from the ten-hit evaluation, because a
+# document whose best passage had the 51st-100th cosine lost its dense score entirely.
+CANDIDATES = 100
 _STEMMER = Stemmer.Stemmer("english")
 _STOPWORDS = set(
     [
@@ -530,13 +534,16 @@ class Retriever:
 
     def _link_bonus(self, fused: np.ndarray, allowed: np.ndarray) -> np.ndarray:
         """Per passage: LINK_WEIGHT x how far its document's best linked document stands above
-        the median document (0 if not at all, or if it has no links)."""
+        the fifth best document (0 if not at all, or if it has no links). The fifth best, not the
+        median: only the best passages have a cosine (FAISS depth), so the median document's
+        score would depend on how many hits were asked for."""
         docs = np.full(len(self.documents), -np.inf, dtype="float32")
         np.maximum.at(docs, self._passage_doc[allowed], fused[allowed])
         present = docs[np.isfinite(docs)]
         if not len(present):
             return np.zeros_like(fused)
-        lift = np.maximum(docs - np.median(present), 0.0)
+        reference = np.sort(present)[-min(LINK_REFERENCE, len(present))]
+        lift = np.maximum(docs - reference, 0.0)
         bonus = np.zeros(len(self.documents), dtype="float32")
         np.maximum.at(bonus, self._links[:, 0], lift[self._links[:, 1]])
         return LINK_WEIGHT * bonus[self._passage_doc]
