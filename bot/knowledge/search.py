@@ -61,6 +61,24 @@ LINK_REFERENCE = 5
 # (as the bot makes) ranked some questions differently from the ten-hit evaluation, because a
 # document whose best passage had the 51st-100th cosine lost its dense score entirely.
 CANDIDATES = 100
+# When the conversation has not told us the audience, a question that plainly speaks of adults
+# only ("elderly lady", "care home residents", "my client") or of children only ("year 10 girl",
+# "toddler", "mum") is a weak hint: documents for the other audience only (not those for all)
+# lose AUDIENCE_HINT_PENALTY. A soft penalty, never a filter: a hint can be wrong.
+ADULT_CUES = re.compile(
+    r"\b(?:adults?|elderly|older\s+(?:man|woman|lady|person|people)|old\s+(?:man|lady|woman)|"
+    r"care\s+home|residents?|tenants?|client'?s?|service\s+users?|dementia|supported\s+living|"
+    r"care\s+act|s42|section\s+42|pension|carers?|day\s+centre|man|woman|lady)\b",
+    re.IGNORECASE,
+)
+CHILD_CUES = re.compile(
+    r"\b(?:child(?:ren)?|kids?|baby|babies|toddlers?|pupils?|students?|teens?|teenagers?|"
+    r"school|nursery|year\s+\d+|yr\s+\d+|\d+\s*(?:yo|yrs?|years?)\s*olds?|\d+yo|boys?|girls?|"
+    r"lads?|son|daughter|young\s+(?:person|people)|newborn|infant|cp\s+plan|foster(?:ed)?|"
+    r"looked\s+after|mums?|mom|dads?|parents?|mother|father|step\s*-?dad)\b",
+    re.IGNORECASE,
+)
+AUDIENCE_HINT_PENALTY = 0.15
 _STEMMER = Stemmer.Stemmer("english")
 _STOPWORDS = set(
     [
@@ -156,6 +174,14 @@ class IndexError_(RuntimeError):
 def tokenize(text: str) -> list[str]:
     words = [w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS]
     return _STEMMER.stemWords(words)
+
+
+def audience_hint(query: str) -> str | None:
+    """Which audience ("adults" or "children") the question speaks of, if only one."""
+    adults, children = bool(ADULT_CUES.search(query)), bool(CHILD_CUES.search(query))
+    if adults == children:
+        return None
+    return "adults" if adults else "children"
 
 
 def load_synonyms(path: Path) -> dict[str, str]:
@@ -485,6 +511,10 @@ class Retriever:
                 boost = boost + self._defines * DEFINITION_BOOST
             if len(self._links) and REVIEW_QUESTION.search(query):
                 link = self._link_bonus
+            hint = audience_hint(query) if audience not in {"children", "adults"} else None
+            if hint:
+                other = "children" if hint == "adults" else "adults"
+                boost = boost - AUDIENCE_HINT_PENALTY * (self._audience == other)
         # Only the best few hundred candidates are sorted; all of them only if those hold fewer
         # than k documents.
         ranking = self._rank(

@@ -181,3 +181,24 @@ def test_a_review_question_finds_the_case_review_linked_to_the_matching_briefing
     assert drinking.index("review-k") < drinking.index("review-j")
     dogs = order("the case review about the toddler bitten by a dog")
     assert dogs.index("review-j") < dogs.index("review-k")
+
+
+def test_a_question_about_only_adults_or_only_children_hints_at_the_audience():
+    from bot.knowledge.search import audience_hint
+
+    assert audience_hint("elderly lady living in squalor refusing help") == "adults"
+    assert audience_hint("care home residents left in wet beds") == "adults"
+    assert audience_hint("year 10 girl has been cutting her arms") == "children"
+    assert audience_hint("mum keeps cancelling the toddler's appointments") == "children"
+    # Both, or neither: no hint.
+    assert audience_hint("mum's new man has moved in") is None
+    assert audience_hint("son has taken his elderly dad's bank card") is None
+    assert audience_hint("what is a LADO") is None
+
+
+def test_an_audience_hint_only_lowers_the_other_audiences_documents(retriever, encode):
+    question = "elderly lady's house has no heating or food and she won't accept carers"
+    hits = retriever.search(question, encode, k=10)
+    assert hits[0].document.audience in {"adults", "all"}
+    # A known audience still filters; the hint never filters on its own.
+    assert any(h.document.audience == "children" for h in hits)
