@@ -172,7 +172,14 @@ class IndexError_(RuntimeError):
 
 
 def tokenize(text: str) -> list[str]:
-    words = [w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS]
+    """Stemmed words for BM25, without stopwords and without one- and two-digit numbers: in
+    questions those are ages, school years and counts ("year 10 girl", "14 yr old", "2 kids"), which
+    only matched day counts and durations in the documents ("10 years", "within 15 days")."""
+    words = [
+        w
+        for w in _WORD.findall(text.lower())
+        if w not in _STOPWORDS and not (w.isdigit() and len(w) <= 2)
+    ]
     return _STEMMER.stemWords(words)
 
 

@@ -22,6 +22,11 @@ def test_tokenize_stems_and_drops_stopwords():
     assert tokenize("What are the signs of neglecting children") == ["sign", "neglect", "children"]
 
 
+def test_tokenize_drops_ages_and_counts_but_keeps_longer_numbers():
+    assert tokenize("year 10 girl, 2 kids") == ["year", "girl", "kid"]
+    assert tokenize("call 999 or 101") == ["call", "999", "101"]
+
+
 @pytest.mark.parametrize(
     ("question", "doc_id"),
     [
