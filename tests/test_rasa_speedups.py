@@ -51,3 +51,57 @@ def test_patched_validation_matches_rasas_own():
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "same 6" in result.stdout
+
+
+POOLING = textwrap.dedent(
+    """
+    import asyncio
+    from aiohttp import web
+    import nlu_components  # applies the patches
+    from rasa.utils.endpoints import EndpointConfig
+
+    async def main():
+        peers = []
+
+        async def webhook(request):
+            peers.append(request.transport.get_extra_info("peername")[1])
+            return web.json_response({"echo": (await request.json())["n"]})
+
+        async def serve():
+            app = web.Application()
+            app.router.add_post("/webhook", webhook)
+            runner = web.AppRunner(app)
+            await runner.setup()
+            site = web.TCPSite(runner, "127.0.0.1", 0)
+            await site.start()
+            return runner, site._server.sockets[0].getsockname()[1]
+
+        runner, port = await serve()
+        endpoint = EndpointConfig(url=f"http://127.0.0.1:{port}/webhook")
+        replies = [(await endpoint.request(json={"n": n}))["echo"] for n in range(5)]
+        assert replies == list(range(5)), replies
+        assert len(set(peers)) == 1, peers  # one warm connection, not five
+        await runner.cleanup()  # the action server goes away and comes back
+        runner, port2 = await serve()
+        endpoint.url = f"http://127.0.0.1:{port2}/webhook"
+        assert (await endpoint.request(json={"n": 7}))["echo"] == 7
+        await runner.cleanup()
+        print("pooled", len(set(peers)))
+
+    asyncio.run(main())
+    """
+)
+
+
+def test_calls_to_the_action_server_reuse_one_connection():
+    result = subprocess.run(
+        [str(ROOT / ".venv-rasa/bin/python"), "-c", POOLING],
+        cwd=ROOT,
+        env={"PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "pooled 2" in result.stdout
