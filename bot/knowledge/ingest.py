@@ -24,6 +24,7 @@ class IngestReport:
     embedded: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)
     past_review: list[str] = field(default_factory=list)
+    broken_links: list[tuple[str, str]] = field(default_factory=list)
 
     def summary(self) -> str:
         lines = [
@@ -32,6 +33,8 @@ class IngestReport:
         ]
         for name, reason in self.skipped:
             lines.append(f"SKIPPED {name}: {reason}")
+        for doc_id, linked in self.broken_links:
+            lines.append(f"WARNING {doc_id}: 'linked' names {linked!r}, which is not a document")
         if self.past_review:
             lines.append(f"Past their review_by date (still used): {', '.join(self.past_review)}")
         return "\n".join(lines)
@@ -107,4 +110,10 @@ def ingest(
         embedded=embedded,
         skipped=skipped,
         past_review=[d.doc_id for d in documents if d.is_past_review()],
+        broken_links=[
+            (d.doc_id, linked)
+            for d in documents
+            for linked in d.linked
+            if linked not in retriever.documents
+        ],
     )

@@ -207,3 +207,18 @@ def test_an_audience_hint_only_lowers_the_other_audiences_documents(retriever, e
     assert hits[0].document.audience in {"adults", "all"}
     # A known audience still filters; the hint never filters on its own.
     assert any(h.document.audience == "children" for h in hits)
+
+
+def test_a_link_to_no_document_is_reported_not_ignored(tmp_path):
+    """A partnership renaming a briefing must hear that a review still points at the old name."""
+    knowledge = tmp_path / "k"
+    knowledge.mkdir()
+    for name, linked in (("dogs", "[]"), ("review", "[dogs, dog-safety-old]")):
+        (knowledge / f"{name}.md").write_text(
+            f"---\ntitle: {name}\ntype: briefing\naudience: all\nlinked: {linked}\n"
+            f"source_url: https://example.org/{name}\nreview_by: 2030-01-01\n---\n"
+            "## What it is\nSeveral words so that the passage is indexed as a passage.\n"
+        )
+    report = ingest(knowledge, tmp_path / "index")
+    assert report.broken_links == [("review", "dog-safety-old")]
+    assert "'dog-safety-old', which is not a document" in report.summary()
