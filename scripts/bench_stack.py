@@ -1,23 +1,24 @@
 """`make bench`: latency of the real stack, turn by turn, and what it costs to run.
 
-Starts the stack with `make run` (its own ports, temporary VAR_DIR), then times, one after the
-other, at least 200 turns each of: a bare Rasa REST turn answered by a plain response (the
-floor: NLU + policy + one response, no action server, no web app), the same turn through the
-web app's /api/chat (so the proxy's cost shows), a knowledge answer through /api/chat, a
-walkthrough step through /api/chat, and Rasa's /model/parse alone. Prints p50/p95, the ratio of
-the knowledge answer to the floor, each service's memory and the start-up time. Then the
-scaling benchmark (scripts/bench_scale.py) unless --no-scale.
+Starts the stack with `make run` (its own ports, temporary VAR_DIR), then times at least 200
+turns each, interleaved turn by turn from one client, of: a bare Rasa REST turn answered by a
+plain response (the floor: NLU + policy + one response, no action server, no web app), the same
+turn through the web app's /api/chat (so the proxy's cost shows), a knowledge answer through
+/api/chat, a walkthrough step through /api/chat, and Rasa's /model/parse alone. Prints p50/p95,
+the ratio of the knowledge answer to the floor, each service's memory and the start-up time.
+Then the scaling benchmark (scripts/bench_scale.py) unless --no-scale.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import statistics
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 import requests
@@ -82,41 +83,39 @@ class Bench:
         r.raise_for_status()
         return r.json()
 
-    def bare_rasa(self) -> list[float]:
-        times = []
-        for i in range(self.turns):
+    # Each scenario is a generator that times one turn per step, so main() can interleave
+    # them turn by turn: a background job slowing the machine for a while then slows every
+    # scenario alike instead of whichever one happened to be running.
+    def bare_rasa(self) -> Iterator[float]:
+        for i in itertools.count():
             sender = f"bench-{i // 10}-{uuid.uuid4().hex[:6] if i % 10 == 0 else ''}"
             ms, reply = timed(lambda s=sender: self.rasa_turn(s, "hello"))
-            times.append(ms)
             assert reply and reply[0].get("text"), "Rasa gave no plain response to 'hello'"
-        return times
+            yield ms
 
-    def chat_plain(self) -> list[float]:
-        times, sid = [], None
-        for i in range(self.turns):
+    def chat_plain(self) -> Iterator[float]:
+        sid = None
+        for i in itertools.count():
             if i % 10 == 0:
                 sid = None
             ms, box = timed(lambda s=sid: self.chat("hello", s))
-            times.append(ms)
             sid = box["session_id"]
-        return times
+            yield ms
 
-    def knowledge(self) -> list[float]:
-        times, sid = [], None
-        for i in range(self.turns):
+    def knowledge(self) -> Iterator[float]:
+        sid = None
+        for i in itertools.count():
             if i % 10 == 0:
                 sid = None
             q = KNOWLEDGE[i % len(KNOWLEDGE)]
             ms, box = timed(lambda s=sid, q=q: self.chat(q, s))
-            times.append(ms)
             self.unsourced += not any(m["sources"] for m in box["messages"])
             sid = box["session_id"]
-        return times
+            yield ms
 
-    def walkthrough(self) -> list[float]:
+    def walkthrough(self) -> Iterator[float]:
         """Every turn after the first of a full referral walkthrough, by button payloads."""
-        times: list[float] = []
-        while len(times) < self.turns:
+        while True:
             reply = self.chat(REFERRAL[0], None)
             sid = reply["session_id"]
             for title in REFERRAL[1:]:
@@ -130,13 +129,11 @@ class Bench:
                     title,
                 )
                 ms, reply = timed(lambda p=payload, s=sid: self.chat(p, s))
-                times.append(ms)
+                yield ms
             assert any(m["copy"] for m in reply["messages"]), "walkthrough did not finish"
-        return times
 
-    def parse(self) -> list[float]:
-        times = []
-        for i in range(self.turns):
+    def parse(self) -> Iterator[float]:
+        for i in itertools.count():
             q = KNOWLEDGE[i % len(KNOWLEDGE)]
             ms, _ = timed(
                 lambda q=q: self.http.post(
@@ -146,8 +143,21 @@ class Bench:
                     timeout=30,
                 ).raise_for_status()
             )
-            times.append(ms)
-        return times
+            yield ms
+
+    def run(self) -> dict[str, list[float]]:
+        scenarios = {
+            "bare Rasa REST turn (floor)": self.bare_rasa(),
+            "/model/parse alone": self.parse(),
+            "plain turn via /api/chat": self.chat_plain(),
+            "knowledge answer via /api/chat": self.knowledge(),
+            "walkthrough step via /api/chat": self.walkthrough(),
+        }
+        rows: dict[str, list[float]] = {name: [] for name in scenarios}
+        for _ in range(self.turns):
+            for name, scenario in scenarios.items():
+                rows[name].append(next(scenario))
+        return rows
 
 
 def main() -> int:
@@ -167,13 +177,7 @@ def main() -> int:
         for _ in range(5):  # warm every path once
             bench.chat("what is cuckooing", None)
             bench.rasa_turn("warm", "hello")
-        rows = {
-            "bare Rasa REST turn (floor)": bench.bare_rasa(),
-            "/model/parse alone": bench.parse(),
-            "plain turn via /api/chat": bench.chat_plain(),
-            "knowledge answer via /api/chat": bench.knowledge(),
-            "walkthrough step via /api/chat": bench.walkthrough(),
-        }
+        rows = bench.run()
         memory = stack.memory_mb()
     print(f"{'turn (sequential, one client)':<34} {'n':>5} {'p50 ms':>8} {'p95 ms':>8}")
     for name, values in rows.items():
