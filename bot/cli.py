@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -111,6 +112,27 @@ def cmd_endpoints(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export_model(args: argparse.Namespace) -> int:
+    """Rasa's NLU featurizer runs the same checked ONNX export as retrieval; it reads it from a
+    fixed path (config.yml), which this keeps pointing at the export for the installed weights."""
+    import shutil
+
+    from bot.knowledge import embed
+
+    source = embed.ensure_onnx()
+    target = Path(args.to)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        os.link(source, tmp)
+    except OSError:
+        shutil.copyfile(source, tmp)
+    tmp.replace(target)
+    print(f"{target} -> {source.name}")
+    return 0
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     from bot.gaps.store import database_url, migrate
 
@@ -171,6 +193,9 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("endpoints", help="write Rasa's endpoints file from the environment")
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_endpoints)
+    p = sub.add_parser("export-model", help="put the checked ONNX embedding model at a path")
+    p.add_argument("--to", required=True)
+    p.set_defaults(func=cmd_export_model)
     p = sub.add_parser("migrate", help="create or upgrade the gap log schema (Alembic)")
     p.set_defaults(func=cmd_migrate)
     p = sub.add_parser("purge-gaps", help="delete gap records older than the retention period")
