@@ -176,3 +176,19 @@ class PostgresServer:
         with contextlib.suppress(RuntimeError):
             self.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def run_in_rasa_venv(code: str) -> str:
+    """Run Python code where Rasa lives (.venv-rasa, from the repository root) and return its
+    output; fails the test with the end of stderr if it exits non-zero."""
+    result = subprocess.run(
+        [str(ROOT / ".venv-rasa/bin/python"), "-c", code],
+        cwd=ROOT,
+        env={"PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout

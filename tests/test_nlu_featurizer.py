@@ -4,10 +4,9 @@ docs/nlu.md were first measured on). Runs in .venv-rasa, where Rasa lives."""
 
 from __future__ import annotations
 
-import subprocess
 import textwrap
 
-from tests.services import ROOT
+from tests.services import run_in_rasa_venv
 
 CHECK = textwrap.dedent(
     """
@@ -51,14 +50,4 @@ CHECK = textwrap.dedent(
 
 
 def test_onnx_features_are_the_tensorflow_models():
-    result = subprocess.run(
-        [str(ROOT / ".venv-rasa/bin/python"), "-c", CHECK],
-        cwd=ROOT,
-        env={"PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false", "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "same 4" in result.stdout
+    assert "same 4" in run_in_rasa_venv(CHECK)

@@ -3,10 +3,9 @@ accepts and rejects exactly what Rasa's own does. Runs in .venv-rasa, where Rasa
 
 from __future__ import annotations
 
-import subprocess
 import textwrap
 
-from tests.services import ROOT
+from tests.services import run_in_rasa_venv
 
 CHECK = textwrap.dedent(
     """
@@ -40,17 +39,7 @@ CHECK = textwrap.dedent(
 
 
 def test_patched_validation_matches_rasas_own():
-    result = subprocess.run(
-        [str(ROOT / ".venv-rasa/bin/python"), "-c", CHECK],
-        cwd=ROOT,
-        env={"PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false", "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert "same 6" in result.stdout
+    assert "same 6" in run_in_rasa_venv(CHECK)
 
 
 POOLING = textwrap.dedent(
@@ -94,14 +83,4 @@ POOLING = textwrap.dedent(
 
 
 def test_calls_to_the_action_server_reuse_one_connection():
-    result = subprocess.run(
-        [str(ROOT / ".venv-rasa/bin/python"), "-c", POOLING],
-        cwd=ROOT,
-        env={"PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false", "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert "pooled 2" in result.stdout
+    assert "pooled 2" in run_in_rasa_venv(POOLING)
