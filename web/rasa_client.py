@@ -30,6 +30,10 @@ class RasaClient:
         self._cycle = itertools.cycle(range(len(self.urls)))
         self._lock = threading.Lock()
         self._session = requests.Session()
+        # Rasa is on loopback or a private network: never through an operator's HTTP_PROXY
+        # (which requests would otherwise apply to 127.0.0.1 unless NO_PROXY says not to),
+        # and no proxy or .netrc lookup in the environment on every turn (~0.6 ms, profiled).
+        self._session.trust_env = False
         adapter = HTTPAdapter(pool_connections=len(self.urls), pool_maxsize=32, max_retries=0)
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
