@@ -84,3 +84,35 @@ POOLING = textwrap.dedent(
 
 def test_calls_to_the_action_server_reuse_one_connection():
     assert "pooled 2" in run_in_rasa_venv(POOLING)
+
+
+EVENTS = textwrap.dedent(
+    """
+    from rasa.shared.core.events import Event, UserUttered, SlotSet
+    from rasa.shared.utils.common import all_subclasses
+    original = Event.resolve_by_type
+    import nlu_components  # applies the patches
+    patched = Event.resolve_by_type
+    assert patched is not original
+
+    def outcome(fn, *args):
+        try:
+            return ("ok", fn(*args))
+        except ValueError as e:
+            return ("error", str(e))
+
+    names = sorted({c.type_name for c in all_subclasses(Event)})
+    cases = [(n,) for n in names] + [("topic",), ("no_such_event",), ("no_such_event", SlotSet)]
+    for _ in range(2):  # the second round is answered from the cache
+        for args in cases:
+            assert outcome(patched, *args) == outcome(original, *args), args
+    event = Event.from_parameters({"event": "user", "text": "hi", "parse_data": {}})
+    assert isinstance(event, UserUttered) and event.text == "hi"
+    print("events", len(cases))
+    """
+)
+
+
+def test_event_lookup_gives_rasas_own_answers():
+    out = run_in_rasa_venv(EVENTS)
+    assert int(out.split()[-1]) > 20  # every Rasa event type, and the odd cases
