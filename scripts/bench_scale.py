@@ -703,11 +703,8 @@ def main(argv: list[str] | None = None) -> int:
         print("No knowledge index: run `make index` first.", file=sys.stderr)
         return 2
     load = os.getloadavg()[0]
-    import torch
-
-    # One thread per query, as a server answering several chats at once would use: on a shared
-    # 2-core machine, two torch threads spin against each other and against the other work.
-    torch.set_num_threads(1)
+    # Questions are embedded as the servers do (resources.encode: EMBED_THREADS, one ONNX
+    # Runtime thread), so the figures are what a practitioner waits for.
     log(" retrieval")
     rows, notes = bench_retrieval(factors, args.seed, log)
     log(" clustering")
@@ -716,7 +713,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nHow cost grows ({os.cpu_count()} CPU cores, load average {load:.1f} at start)\n")
     print(
         f"Retrieval: {int(notes['queries'])} evaluation questions per size, timed one by one "
-        f"(torch on 1 thread), {AUDIENCE_QUERIES} of them also with an audience filter; "
+        f"(ONNX Runtime, {get_settings().embed_threads} thread), {AUDIENCE_QUERIES} of them also with an audience filter; "
         "FAISS alone with k=50, the same questions' vectors."
     )
     print(retrieval_table(rows))
