@@ -7,7 +7,8 @@ Fails (exit 1) if: a file does not parse or lacks version "3.1"; an example appe
 anywhere in data/nlu (Rasa validate rejects that); an intent is under its minimum count;
 an annotation is malformed or uses an unknown entity/value; the held-out set has fewer than
 12 examples for an intent, or repeats a training example (ignoring case, punctuation and
-entity markup). Near-duplicates between held-out and training are printed as warnings.
+entity markup). Near-duplicates between held-out and training are printed as warnings that name
+the training line only, so running this never shows held-out text.
 """
 
 import difflib
@@ -146,12 +147,18 @@ def main():
         for ex in exs:
             n = norm(ex)
             if n in train_norm:
-                errors.append(f"heldout {intent}: {plain(ex)!r} repeats training ({train_norm[n]})")
+                # Name the training line to remove, never the held-out text (reading the held-out
+                # set while writing training data would stop it measuring anything).
+                errors.append(
+                    f"training ({train_norm[n]}): a line repeats a held-out {intent} example"
+                )
                 continue
             if len(n) >= 8:
                 best = difflib.get_close_matches(n, train_norm.keys(), n=1, cutoff=0.9)
                 if best:
-                    warnings.append(f"heldout {intent}: {plain(ex)!r} ~ training {best[0]!r}")
+                    warnings.append(
+                        f"training line {best[0]!r} is close to a held-out {intent} example"
+                    )
 
     for fn, counts in per_file.items():
         print(fn)
