@@ -136,15 +136,22 @@ def test_document_names_are_title_aliases_and_topics_once():
     assert document_names(doc) == ["Hoarding", "house full of clutter", "self-neglect"]
 
 
+def write_doc(folder, name: str, title: str, text: str, kind: str = "briefing", **meta: str):
+    """A minimal knowledge document; `meta` adds front-matter lines (aliases, linked, ...)."""
+    extra = "".join(f"{key}: {value}\n" for key, value in meta.items())
+    (folder / f"{name}.md").write_text(
+        f"---\ntitle: {title}\ntype: {kind}\naudience: all\n{extra}"
+        f"source_url: https://example.org/{name}\nreview_by: 2030-01-01\n---\n"
+        f"## What it is\n{text}\n"
+    )
+
+
 def test_a_document_is_found_by_its_alias_and_an_old_index_asks_for_a_rebuild(tmp_path):
     knowledge = tmp_path / "k"
     knowledge.mkdir()
     for name, alias in (("a", "flat full of clutter"), ("b", "dog bite")):
-        (knowledge / f"{name}.md").write_text(
-            f"---\ntitle: Topic {name}\ntype: definition\naudience: all\naliases: [{alias}]\n"
-            f"source_url: https://example.org/{name}\nreview_by: 2030-01-01\n---\n"
-            f"## What it is\nTopic {name} is a safeguarding subject with several words here.\n"
-        )
+        text = f"Topic {name} is a safeguarding subject with several words here."
+        write_doc(knowledge, name, f"Topic {name}", text, "definition", aliases=f"[{alias}]")
     index = tmp_path / "index"
     ingest(knowledge, index)
     retriever = Retriever.load(index)
@@ -170,11 +177,8 @@ def test_a_review_question_finds_the_case_review_linked_to_the_matching_briefing
     for topic in ("road safety", "fire safety", "water safety", "online safety", "bullying"):
         docs[topic.replace(" ", "-")] = (topic.capitalize(), "briefing", "[]", f"About {topic}.")
     for name, (title, kind, linked, text) in docs.items():
-        (knowledge / f"{name}.md").write_text(
-            f"---\ntitle: {title}\ntype: {kind}\naudience: all\nlinked: {linked}\n"
-            f"source_url: https://example.org/{name}\nreview_by: 2030-01-01\n---\n"
-            f"## What it is\n{text} Several more words so that the passage is indexed.\n"
-        )
+        text = f"{text} Several more words so that the passage is indexed."
+        write_doc(knowledge, name, title, text, kind, linked=linked)
     ingest(knowledge, tmp_path / "index")
     retriever = Retriever.load(tmp_path / "index")
     assert retriever.documents["review-k"].linked == ["alcohol"]
@@ -214,11 +218,8 @@ def test_a_link_to_no_document_is_reported_not_ignored(tmp_path):
     knowledge = tmp_path / "k"
     knowledge.mkdir()
     for name, linked in (("dogs", "[]"), ("review", "[dogs, dog-safety-old]")):
-        (knowledge / f"{name}.md").write_text(
-            f"---\ntitle: {name}\ntype: briefing\naudience: all\nlinked: {linked}\n"
-            f"source_url: https://example.org/{name}\nreview_by: 2030-01-01\n---\n"
-            "## What it is\nSeveral words so that the passage is indexed as a passage.\n"
-        )
+        text = "Several words so that the passage is indexed as a passage."
+        write_doc(knowledge, name, name, text, linked=linked)
     report = ingest(knowledge, tmp_path / "index")
     assert report.broken_links == [("review", "dog-safety-old")]
     assert "'dog-safety-old', which is not a document" in report.summary()
