@@ -8,23 +8,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from pathlib import Path
 
 import pytest
-import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
+from scripts.eval_nlu import MODEL, RASA, ROOT, fallback_threshold
+
 PROBE = ROOT / "tests" / "nlu" / "danger_probe.yml"
-MODEL = Path(os.environ.get("MODEL", ROOT / "models" / "current.tar.gz"))
-RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
-
-
-def fallback_threshold() -> float:
-    config = yaml.safe_load((ROOT / "config.yml").read_text())
-    for component in config["pipeline"]:
-        if component["name"] == "FallbackClassifier":
-            return float(component.get("threshold", 0.3))
-    return 0.0
 
 
 @pytest.mark.skipif(not (MODEL.exists() and RASA.exists()), reason="needs a trained model")
