@@ -62,7 +62,7 @@ $(LM): scripts/convert_lm.py $(SETUP_STAMPS)
 $(ONNX): $(SETUP_STAMPS)
 	$(VENV)/python -m bot export-model --to $(ONNX)
 
-$(MODEL): $(RASA_DATA) $(LM) $(ONNX) nlu_components/mean_pooling_featurizer.py nlu_components/ngram_intent_classifier.py
+$(MODEL): $(RASA_DATA) $(LM) $(ONNX) $(wildcard nlu_components/*.py)
 	@mkdir -p models
 	$(RASA) train --config config.yml --domain domain.yml --data data --out models --fixed-model-name current
 

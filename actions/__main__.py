@@ -8,6 +8,7 @@ import os
 import sys
 
 from bot import resources
+from bot.knowledge import shared
 from bot.settings import get_settings
 
 
@@ -25,6 +26,7 @@ def main() -> int:
         print(f"action server: cannot start: {exc}", file=sys.stderr)
         return 2
     resources.encode(["warm up"])  # load the model before the first practitioner waits for it
+    shared.model_tag()  # and hash it, to recognise vectors Rasa computed with the same file
     logging.getLogger(__name__).info(
         "knowledge index: %d documents, %d passages (%s)",
         len(retriever.documents),

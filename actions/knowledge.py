@@ -12,6 +12,7 @@ from actions.common import intent_info, latest_entity, latest_text, never_fails,
 from bot import resources
 from bot.flows.render import message
 from bot.gaps.hook import Gap, record_answer, record_gap
+from bot.knowledge import shared
 from bot.knowledge.answer import answer_question
 from bot.settings import get_settings
 
@@ -53,9 +54,14 @@ def answer_from_knowledge(
     question = latest_text(tracker)
     doc_id = latest_entity(tracker, "doc_id")
     audience = latest_entity(tracker, "audience") or tracker.get_slot("audience")
+    # Rasa's NLU already ran the embedding model on this text: reuse its vector when it can
+    # be trusted (bot/knowledge/shared.py) rather than run the model again.
+    encode = shared.encoder_for(
+        question, tracker.latest_message.get(shared.PARSE_KEY), resources.encode
+    )
     answer = answer_question(
         resources.get_retriever(),
-        resources.encode,
+        encode,
         question,
         min_score,
         audience=audience,

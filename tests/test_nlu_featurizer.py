@@ -4,8 +4,12 @@ docs/nlu.md were first measured on). Runs in .venv-rasa, where Rasa lives."""
 
 from __future__ import annotations
 
+import json
 import textwrap
 
+import numpy as np
+
+from bot.knowledge import embed, shared
 from tests.services import run_in_rasa_venv
 
 CHECK = textwrap.dedent(
@@ -51,3 +55,87 @@ CHECK = textwrap.dedent(
 
 def test_onnx_features_are_the_tensorflow_models():
     assert "same 4" in run_in_rasa_venv(CHECK)
+
+
+SETUP = textwrap.dedent(
+    """
+    import json, glob, re, sys
+    import yaml
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+    from rasa.shared.nlu.training_data.message import Message
+    from nlu_components.mean_pooling_featurizer import (
+        MeanPoolingLanguageModelFeaturizer, SENTENCE_VECTOR,
+    )
+
+    config = next(
+        c for c in yaml.safe_load(open("config.yml"))["pipeline"]
+        if c["name"].endswith("MeanPoolingLanguageModelFeaturizer")
+    )
+    base = {**MeanPoolingLanguageModelFeaturizer.get_default_config(), **config}
+    del base["name"]
+    featurizer = MeanPoolingLanguageModelFeaturizer(base, ExecutionContext(GraphSchema({}), "t"))
+    tokenizer = WhitespaceTokenizer(WhitespaceTokenizer.get_default_config())
+    """
+)
+
+TOKEN_IDS = SETUP + textwrap.dedent(
+    """
+    assert featurizer._fast is not None, "the ONNX featurizer should use the Rust tokenizer"
+    texts = []
+    for path in glob.glob("data/nlu/*.yml") + ["tests/nlu/dev.yml"]:
+        for block in yaml.safe_load(open(path)).get("nlu", []):
+            for line in (block.get("examples") or "").splitlines():
+                if line.startswith("- "):
+                    texts.append(re.sub(r"\\[([^\\]]+)\\][({][^)}]*[)}]", r"\\1", line[2:]))
+    texts += ["[CLS] hi [SEP]", "naïve café", "日本語", "emoji 😀", "tab\\there", "a\\u200bb",
+              "x" * 300, "##", "a##b", "\\u0301", "ｆｕｌｌ width", "10'000.00 e.g. a@b.com"]
+    different = 0
+    for text in texts:
+        message = Message.build(text=text)
+        tokenizer.process([message])
+        fast = featurizer._tokenize_example(message, "text")
+        slow = super(MeanPoolingLanguageModelFeaturizer, featurizer)._tokenize_example(
+            message, "text"
+        )
+        different += list(fast[1]) != list(slow[1]) or [t.text for t in fast[0]] != [
+            t.text for t in slow[0]
+        ]
+    print("compared", len(texts), "different", different)
+    """
+)
+
+
+def test_rust_tokenizer_gives_rasas_token_ids_for_all_nlu_data():
+    out = run_in_rasa_venv(TOKEN_IDS)
+    compared = int(out.split()[1])
+    assert compared > 3000 and out.strip().endswith("different 0"), out
+
+
+VECTORS = SETUP + textwrap.dedent(
+    """
+    out = {}
+    for text in json.loads(TEXTS):
+        message = Message.build(text=text)
+        tokenizer.process([message])
+        featurizer.process([message])
+        out[text] = message.get(SENTENCE_VECTOR)
+    print(json.dumps(out))
+    """
+)
+
+
+def test_the_sentence_vector_rasa_passes_on_is_the_one_retrieval_computes():
+    """The knowledge search reuses Rasa's vector (bot/knowledge/shared.py): it must equal what
+    retrieval computes for the same text, and Rasa must offer none when its tokenizer dropped
+    something (punctuation, spaces), since retrieval would then embed a different text."""
+    exact = ["hello", "what is cuckooing", "how do I make an NRM referral", "naïve café résumé"]
+    altered = ["what is cuckooing?", "e.g. child-on-child abuse", "  padded  "]
+    texts = json.dumps(exact + altered)
+    out = json.loads(run_in_rasa_venv(f"TEXTS = {texts!r}\n" + VECTORS).strip().splitlines()[-1])
+    for text in exact:
+        vector = shared.decode(out[text])
+        assert vector is not None, (text, out[text])
+        assert float(np.abs(vector - embed.encode([text])).max()) < 1e-3, text
+    for text in altered:
+        assert out[text] is None, text

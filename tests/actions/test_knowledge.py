@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import base64
+
 from actions.contacts import ActionContact, ActionUrgentContacts
 from actions.feedback import ActionFeedbackNegative
 from actions.knowledge import ActionSearchKnowledge
+from bot.knowledge import embed, shared
 from tests.actions.conftest import make_tracker
 
 
@@ -69,3 +72,24 @@ def test_negative_feedback_logs_the_answer_given(run_action, recorded_gaps):
     assert "Sorry" in messages[0]["text"]
     assert recorded_gaps[0].answer_given.startswith("Cuckooing")
     assert recorded_gaps[0].text == "what is cuckooing"
+
+
+def test_search_uses_the_sentence_vector_rasa_sent(run_action):
+    """Rasa's NLU sends the question's vector (bot/knowledge/shared.py); the search must use it
+    instead of embedding the text again, and must ignore a vector from another model file."""
+    text = "can you tell me about it"
+    vector = embed.encode(["what is cuckooing"])[0]
+    sent = {
+        "model": shared.model_tag(),
+        "tokens": 8,
+        "f16": base64.b64encode(vector.astype("<f2").tobytes()).decode("ascii"),
+    }
+    tracker = make_tracker(text)
+    tracker.latest_message[shared.PARSE_KEY] = sent
+    _, messages = run_action(ActionSearchKnowledge(), tracker)
+    assert "Cuckooing" in messages[0]["text"]
+
+    tracker = make_tracker(text)
+    tracker.latest_message[shared.PARSE_KEY] = {**sent, "model": "0" * 16}
+    _, messages = run_action(ActionSearchKnowledge(), tracker)
+    assert "Cuckooing" not in messages[0]["text"]
