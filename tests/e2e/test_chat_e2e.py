@@ -101,3 +101,21 @@ def test_greeting_buttons_carry_rasa_entity_payloads(stack):
     assert '/ask_contact{"urgency": "out_of_hours"}' in payloads
     answer = stack.chat('/ask_contact{"urgency": "out_of_hours"}', reply["session_id"])
     assert "Emergency Duty Team" in " ".join(m["text"] for m in answer["messages"])
+
+
+def test_rasa_passes_a_knowledge_questions_vector_on_and_no_other(stack):
+    """The knowledge search reuses the sentence vector Rasa's NLU computed (bot/knowledge/
+    shared.py): the running pipeline must send one, from the same model file, with a knowledge
+    question, and keep the stored conversation free of them for other turns."""
+    from bot.knowledge import shared
+
+    reply = stack.chat("what is cuckooing")
+    stack.chat("hello", reply["session_id"])
+    tracker = requests.get(
+        f"{stack.rasa}/conversations/{reply['session_id']}/tracker",
+        params={"token": stack.env["RASA_TOKEN"]},
+        timeout=10,
+    ).json()
+    users = {e["text"]: e["parse_data"] for e in tracker["events"] if e["event"] == "user"}
+    assert shared.decode(users["what is cuckooing"].get(shared.PARSE_KEY)) is not None
+    assert shared.PARSE_KEY not in users["hello"]
