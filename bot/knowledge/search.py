@@ -12,8 +12,9 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -218,7 +219,9 @@ def spelling_corrections(text: str, vocabulary: Vocabulary) -> list[str]:
     A word the corpus lacks but English has ("stuff", "lunch", "teaching") is not a typo:
     correcting it to a corpus neighbour ("staff", "cunch", "reaching") only adds noise. Whole
     words of the embedding model's WordPiece vocabulary (30,000 common English words and
-    pieces) serve as that dictionary."""
+    pieces) serve as that dictionary, with two gaps filled: contractions typed without their
+    apostrophe ("arent" is not "parent") and simple inflections of a known word ("sores",
+    "pics": the WordPiece list holds "sore" and "pic" but few plurals)."""
     if not vocabulary.words:
         return []
     known = english_words()
@@ -226,12 +229,40 @@ def spelling_corrections(text: str, vocabulary: Vocabulary) -> list[str]:
     for word in set(_WORD.findall(text)):
         if len(word) < 4 or word in vocabulary.words or word in _STOPWORDS or word.isdigit():
             continue
-        if word in known:
+        if word in known or word in CONTRACTIONS or _inflects(word, known, vocabulary.words):
             continue
         fix = vocabulary.correct(word)
         if fix:
             fixes.append(fix)
     return fixes
+
+
+# Contractions as typed without the apostrophe. Most are not whole words of the WordPiece
+# vocabulary (which splits "aren't" at the apostrophe), and some are one letter from a corpus
+# word ("arent" -> "parent"). Words under four letters (im, ive, id, hes) are never corrected
+# and need no entry.
+# fmt: off
+CONTRACTIONS = frozenset([
+    "aint", "arent", "cant", "couldnt", "couldve", "didnt", "doesnt", "dont", "hadnt", "hasnt",
+    "havent", "heres", "hows", "isnt", "itll", "lets", "mightnt", "mightve", "mustnt", "mustve",
+    "neednt", "shant", "shed", "shell", "shes", "shouldnt", "shouldve", "thatll", "thats",
+    "theres", "theyd", "theyll", "theyre", "theyve", "wasnt", "werent", "weve", "whats", "whatll",
+    "wheres", "whos", "whove", "wont", "wouldnt", "wouldve", "youd", "youll", "youre", "youve",
+])
+# fmt: on
+# Endings of simple inflections: "sores", "pics", "childrens", "groomed", "grooming", "quickly".
+INFLECTIONS = ("s", "es", "ed", "ing", "ly")
+
+
+def _inflects(word: str, *dictionaries: frozenset[str]) -> bool:
+    """Whether the word, without an inflection's ending, is a word (of three letters or more) of
+    one of the dictionaries. No "e" is put back ("scaring" -> "scare"): "hording" would pass as
+    a form of "horde" and never become "hoarding"."""
+    for ending in INFLECTIONS:
+        stem = word[: -len(ending)]
+        if word.endswith(ending) and len(stem) >= 3 and any(stem in d for d in dictionaries):
+            return True
+    return False
 
 
 @lru_cache(maxsize=1)
@@ -250,37 +281,51 @@ def _deletes(word: str) -> set[str]:
     return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
+# Candidates whose similarity to the typo is within NEAR_TIE of the best are equally good
+# guesses; of those, the one the corpus uses most wins (SymSpell's rule), so "consern" becomes
+# "concern" (126 occurrences) rather than "consent" (67), which it matches just as well.
+NEAR_TIE = 0.02
+
+
 @dataclass
 class Vocabulary:
     """Symmetric-delete index (as in SymSpell): a typo is found by looking up the word's
     one-letter deletions, not by comparing it with every corpus word, so a query costs
-    microseconds however large the corpus."""
+    microseconds however large the corpus. `counts` (occurrences in the corpus) break ties."""
 
     words: frozenset[str]
     index: dict[str, list[str]]
+    counts: Mapping[str, int] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, words: frozenset[str]) -> Vocabulary:
+    def build(cls, words: frozenset[str] | Mapping[str, int]) -> Vocabulary:
+        """From corpus words, or from corpus words and how often each occurs."""
+        counts = dict(words) if isinstance(words, Mapping) else {}
         index: dict[str, list[str]] = {}
         for w in words:
             for variant in _deletes(w) | {w}:
                 index.setdefault(variant, []).append(w)
-        return cls(words, index)
+        return cls(frozenset(words), index, counts)
 
     def correct(self, word: str) -> str | None:
         candidates = set()
         for variant in _deletes(word) | {word}:
             candidates.update(self.index.get(variant, ()))
         cutoff = 0.8 if len(word) < 7 else 0.75
-        best = max(
-            ((difflib.SequenceMatcher(None, word, c).ratio(), c) for c in candidates),
-            default=(0.0, ""),
-        )
-        return best[1] if best[0] >= cutoff else None
+        scored = [(difflib.SequenceMatcher(None, word, c).ratio(), c) for c in candidates]
+        best = max((ratio for ratio, _ in scored), default=0.0)
+        if best < cutoff:
+            return None
+        # The most frequent of the near-best; then the most similar; then alphabetical.
+        return min(
+            (-self.counts.get(c, 0), -ratio, c) for ratio, c in scored if ratio >= best - NEAR_TIE
+        )[2]
 
 
-def corpus_vocabulary(texts: list[str]) -> frozenset[str]:
-    return frozenset(w for t in texts for w in _WORD.findall(t.lower()) if len(w) >= 4)
+def corpus_vocabulary(texts: list[str]) -> Counter[str]:
+    """Corpus words of four letters or more, with how often each occurs: counted when the index
+    is loaded (a few milliseconds), so the saved index needs no word list."""
+    return Counter(w for t in texts for w in _WORD.findall(t.lower()) if len(w) >= 4)
 
 
 @dataclass

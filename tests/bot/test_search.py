@@ -223,3 +223,30 @@ def test_a_link_to_no_document_is_reported_not_ignored(tmp_path):
     report = ingest(knowledge, tmp_path / "index")
     assert report.broken_links == [("review", "dog-safety-old")]
     assert "'dog-safety-old', which is not a document" in report.summary()
+
+
+def test_spelling_correction_prefers_the_more_frequent_of_equally_close_words():
+    from bot.knowledge.search import Vocabulary, corpus_vocabulary, spelling_corrections
+
+    # "consern" is as close to "consent" as to "concern"; the corpus uses "concern" more.
+    texts = ["a concern about consent", "raising a concern", "concern for a child"]
+    vocabulary = Vocabulary.build(corpus_vocabulary(texts))
+    assert vocabulary.counts["concern"] == 3
+    assert spelling_corrections("consern about a child", vocabulary) == ["concern"]
+    # Either way round: the choice does not depend on which word sorts first.
+    counts = corpus_vocabulary(["consent consent consent concern"])
+    assert spelling_corrections("consern", Vocabulary.build(counts)) == ["consent"]
+
+
+def test_spelling_correction_leaves_contractions_and_inflections_alone():
+    from bot.knowledge.search import Vocabulary, spelling_corrections
+
+    vocabulary = Vocabulary.build(
+        frozenset({"parent", "store", "picks", "cuckooing", "theory", "children"})
+    )
+    # Contractions typed without the apostrophe, plurals of English words ("sore", "pic") and of
+    # corpus words ("childrens") are not typos.
+    for text in ("arent", "theyre", "sores", "pics", "childrens"):
+        assert spelling_corrections(text, vocabulary) == [], text
+    assert spelling_corrections("the bills arent paid, sores, nude pics", vocabulary) == []
+    assert spelling_corrections("cukooing", vocabulary) == ["cuckooing"]
