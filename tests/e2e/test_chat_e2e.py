@@ -119,3 +119,18 @@ def test_rasa_passes_a_knowledge_questions_vector_on_and_no_other(stack):
     users = {e["text"]: e["parse_data"] for e in tracker["events"] if e["event"] == "user"}
     assert shared.decode(users["what is cuckooing"].get(shared.PARSE_KEY)) is not None
     assert shared.PARSE_KEY not in users["hello"]
+
+
+def test_web_turns_leave_no_metadata_slot_before_the_session_start(stack):
+    """Rasa 3.6 stores a turn's metadata as a slot event ahead of `action_session_start`,
+    outside the session it reads back, and from then on compares every stored event with every
+    other on each save (web/rasa_client.py). The web app must not send any."""
+    reply = stack.chat("hello")
+    stack.chat("what is cuckooing", reply["session_id"])
+    tracker = requests.get(
+        f"{stack.rasa}/conversations/{reply['session_id']}/tracker",
+        params={"token": stack.env["RASA_TOKEN"]},
+        timeout=10,
+    ).json()
+    assert tracker["events"][0]["event"] == "action", tracker["events"][:3]
+    assert not any(e.get("name") == "session_started_metadata" for e in tracker["events"])

@@ -63,9 +63,7 @@ def chat() -> Any:
         return error("Unknown conversation. Start a new one by sending session_id null.", 400)
     client = current_app.extensions["rasa_client"]
     try:
-        raw_messages = client.send(
-            session_id, chat_request.message, {"page": chat_request.page, "channel": "web"}
-        )
+        raw_messages = client.send(session_id, chat_request.message)
     except RasaUnavailable as exc:
         log.warning("chat: Rasa unavailable: %s", exc)
         return jsonify(

@@ -47,6 +47,7 @@ def parse_chat_request(body: Any, max_chars: int) -> ChatRequest:
     page = body.get("page") or ""
     if not isinstance(page, str):
         raise BadRequest("'page' must be a string.")
-    # The page is context, not the question: unprintable bits are dropped, not refused.
+    # The widget sends the page it sits on. It is checked (a wrong type is the client's bug)
+    # but not forwarded to Rasa (web/rasa_client.py says why); unprintable bits are dropped.
     page = _SURROGATE.sub("", _CONTROL.sub("", page))[:300]
     return ChatRequest(message=message, session_id=session_id, page=page)
