@@ -87,8 +87,9 @@ class Bench:
     # them turn by turn: a background job slowing the machine for a while then slows every
     # scenario alike instead of whichever one happened to be running.
     def bare_rasa(self) -> Iterator[float]:
+        run = uuid.uuid4().hex[:8]  # ten-turn conversations, as the /api/chat scenarios have
         for i in itertools.count():
-            sender = f"bench-{i // 10}-{uuid.uuid4().hex[:6] if i % 10 == 0 else ''}"
+            sender = f"bench-{run}-{i // 10}"
             ms, reply = timed(lambda s=sender: self.rasa_turn(s, "hello"))
             assert reply and reply[0].get("text"), "Rasa gave no plain response to 'hello'"
             yield ms
