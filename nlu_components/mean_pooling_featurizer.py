@@ -26,6 +26,9 @@ from rasa.utils.tensorflow.model_data import ragged_array_to_ndarray
 # Where the sentence vector of a typed message is kept for nlu_components/sentence_vector.py,
 # which passes it on to the action server for knowledge search (bot/knowledge/shared.py).
 SENTENCE_VECTOR = "sentence_vector"
+# The loaded ONNX featurizer's way of embedding any text as retrieval does, by model tag, for
+# nlu_components/sentence_vector.py (a question whose search adds spelt-out acronyms).
+EMBEDDERS: dict[str, Any] = {}
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
@@ -82,6 +85,8 @@ class MeanPoolingLanguageModelFeaturizer(LanguageModelFeaturizer):
         self._onnx = onnxruntime.InferenceSession(
             str(path), options, providers=["CPUExecutionProvider"]
         )
+        if self._fast is not None:
+            EMBEDDERS[self._onnx_tag] = self.embed_text
 
     def _tokenize_example(self, message: Message, attribute: str) -> tuple[list[Token], list[int]]:
         """Rasa's own loop, with the Rust tokenizer of the same vocabulary instead of the Python
@@ -118,17 +123,18 @@ class MeanPoolingLanguageModelFeaturizer(LanguageModelFeaturizer):
             _, sentence = message.get_dense_features(TEXT, [])
             if sentence is None:
                 continue
-            vector = np.asarray(sentence.features, dtype=np.float32).reshape(-1)
             n_tokens = sum(int(t.get(NUMBER_OF_SUB_TOKENS, 1)) for t in tokens) + 2
-            message.set(
-                SENTENCE_VECTOR,
-                {
-                    "model": self._onnx_tag,
-                    "tokens": n_tokens,
-                    "f16": base64.b64encode(vector.astype("<f2").tobytes()).decode("ascii"),
-                },
-            )
+            message.set(SENTENCE_VECTOR, _payload(sentence.features, self._onnx_tag, n_tokens))
         return messages
+
+    def embed_text(self, text: str) -> dict[str, Any]:
+        """`text` embedded exactly as retrieval embeds it (bot/knowledge/embed.py): the whole
+        string through the model's tokenizer with [CLS] and [SEP], the mean of every position,
+        L2-normalised; packed as the sentence-vector payload. No truncation here: the action
+        server refuses a vector from more tokens than retrieval reads."""
+        ids = np.asarray([self._fast.encode(text).ids], dtype=np.int64)
+        hidden = self._compute_batch_sequence_features(np.ones_like(ids), ids.tolist())
+        return _payload(hidden[0].mean(axis=0), self._onnx_tag, int(ids.shape[1]))
 
     def _compute_batch_sequence_features(
         self, batch_attention_mask: np.ndarray, padded_token_ids: list[list[int]]
@@ -196,3 +202,13 @@ def _file_tag(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()[:16]
+
+
+def _payload(vector: Any, tag: str, n_tokens: int) -> dict[str, Any]:
+    vector = np.asarray(vector, dtype=np.float32).reshape(-1)
+    vector = vector / (np.linalg.norm(vector) + 1e-12)
+    return {
+        "model": tag,
+        "tokens": n_tokens,
+        "f16": base64.b64encode(vector.astype("<f2").tobytes()).decode("ascii"),
+    }

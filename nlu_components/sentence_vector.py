@@ -8,31 +8,43 @@ docs/performance.md). It goes last in the pipeline because only the final intent
 the bot will search: for every other message the vector is dropped, so it does not swell the
 stored conversation. The action server checks the model tag and token count and recomputes
 whenever they do not match (bot/knowledge/shared.py).
+
+A question naming a field term or acronym ("what is a LADO") is searched with the long forms
+appended (bot/knowledge/expand.py, from the partnership's knowledge/synonyms.yml). For those
+the vector sent is the expanded text's, computed here with the same model, and the payload
+names that text: the action server uses it only if its own expansion is the same string (a
+spelling correction it adds, or a synonyms file changed since Rasa started, make it recompute).
 """
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from nlu_components.mean_pooling_featurizer import SENTENCE_VECTOR
+from bot.knowledge.expand import load_synonyms, synonym_expansions
+from nlu_components.mean_pooling_featurizer import EMBEDDERS, SENTENCE_VECTOR
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class SentenceVectorForSearch(GraphComponent):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        # The intents whose actions search the knowledge index (actions/knowledge.py).
+        # The intents whose actions search the knowledge index (actions/knowledge.py); config.yml
+        # lists all that data/rules/ answers with a search.
         return {"intents": ["ask_knowledge", "out_of_scope", "nlu_fallback"]}
 
     def __init__(self, config: dict[str, Any]) -> None:
         self.intents = set(config["intents"])
+        knowledge = Path(os.environ.get("KNOWLEDGE_DIR", "knowledge"))
+        self.synonyms = load_synonyms(knowledge / "synonyms.yml")
 
     @classmethod
     def create(
@@ -46,12 +58,17 @@ class SentenceVectorForSearch(GraphComponent):
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
-            vector = message.get(SENTENCE_VECTOR)
-            if vector is None:
+            if (message.get(INTENT) or {}).get(INTENT_NAME_KEY) not in self.intents:
+                message.data.pop(SENTENCE_VECTOR, None)
                 continue
-            intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
-            if intent in self.intents:
+            vector = self._expanded(message.get(TEXT) or "") or message.get(SENTENCE_VECTOR)
+            if vector is not None:
                 message.set(SENTENCE_VECTOR, vector, add_to_output=True)
-            else:
-                del message.data[SENTENCE_VECTOR]
         return messages
+
+    def _expanded(self, text: str) -> dict[str, Any] | None:
+        extra = synonym_expansions(text, self.synonyms)
+        if not extra or len(EMBEDDERS) != 1 or text.startswith("/"):
+            return None
+        expanded = f"{text} {' '.join(extra)}"
+        return {**next(iter(EMBEDDERS.values()))(expanded), "text": expanded}

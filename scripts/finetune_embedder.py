@@ -42,8 +42,9 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from bot.knowledge import embed
 from bot.knowledge.documents import Document
+from bot.knowledge.expand import load_synonyms
 from bot.knowledge.ingest import load_documents
-from bot.knowledge.search import Retriever, document_names, load_synonyms
+from bot.knowledge.search import Retriever, document_names
 from bot.settings import ROOT, get_settings
 
 if TYPE_CHECKING:

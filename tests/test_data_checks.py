@@ -3,6 +3,7 @@ or held-out-overlapping NLU example, and a redaction set whose planted values ar
 
 from __future__ import annotations
 
+import itertools
 import runpy
 import subprocess
 import sys
@@ -25,3 +26,26 @@ def test_redaction_cases_are_consistent():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "OK" in result.stdout
+
+
+SEARCHES = {"action_search_knowledge", "action_out_of_scope", "action_default_fallback"}
+
+
+def test_every_intent_answered_by_a_search_carries_its_sentence_vector():
+    """nlu_components/sentence_vector.py passes the question's vector to the knowledge search
+    only for the intents config.yml lists; a rule that answers another intent with a search would
+    silently embed the question twice."""
+    import yaml
+
+    repo = ROOT.parent
+    searched = set()
+    for path in (repo / "data" / "rules").glob("*.yml"):
+        for rule in yaml.safe_load(path.read_text(encoding="utf-8")).get("rules", []):
+            steps = rule.get("steps", [])
+            for step, following in itertools.pairwise(steps):
+                if "intent" in step and following.get("action") in SEARCHES:
+                    searched.add(step["intent"])
+    config = yaml.safe_load((repo / "config.yml").read_text(encoding="utf-8"))
+    component = next(c for c in config["pipeline"] if c["name"].endswith("SentenceVectorForSearch"))
+    assert searched, "no rule answers with a knowledge search?"
+    assert searched <= set(component["intents"]), sorted(searched - set(component["intents"]))

@@ -10,6 +10,7 @@ import textwrap
 import numpy as np
 
 from bot.knowledge import embed, shared
+from bot.knowledge.search import expand_query
 from tests.services import run_in_rasa_venv
 
 CHECK = textwrap.dedent(
@@ -114,28 +115,39 @@ def test_rust_tokenizer_gives_rasas_token_ids_for_all_nlu_data():
 
 VECTORS = SETUP + textwrap.dedent(
     """
+    from nlu_components.sentence_vector import SentenceVectorForSearch
+
+    last = SentenceVectorForSearch(SentenceVectorForSearch.get_default_config())
     out = {}
     for text in json.loads(TEXTS):
         message = Message.build(text=text)
         tokenizer.process([message])
         featurizer.process([message])
-        out[text] = message.get(SENTENCE_VECTOR)
+        message.set("intent", {"name": "ask_knowledge", "confidence": 0.9})  # as classified
+        last.process([message])
+        out[text] = message.as_dict(only_output_properties=True).get(SENTENCE_VECTOR)
     print(json.dumps(out))
     """
 )
 
 
-def test_the_sentence_vector_rasa_passes_on_is_the_one_retrieval_computes():
+def test_the_sentence_vector_rasa_passes_on_is_the_one_retrieval_computes(retriever):
     """The knowledge search reuses Rasa's vector (bot/knowledge/shared.py): it must equal what
-    retrieval computes for the same text, and Rasa must offer none when its tokenizer dropped
-    something (punctuation, spaces), since retrieval would then embed a different text."""
-    exact = ["hello", "what is cuckooing", "how do I make an NRM referral", "naïve café résumé"]
+    retrieval computes for the text it searches, which for a question naming an acronym is the
+    question with the long form appended; and Rasa must offer none when its tokenizer dropped
+    something (punctuation, spaces) from a question that is searched as typed."""
+    exact = ["hello", "what is cuckooing", "naïve café résumé"]
+    expanded = ["how do I make an NRM referral", "what is a LADO?", "CSE signs"]
     altered = ["what is cuckooing?", "e.g. child-on-child abuse", "  padded  "]
-    texts = json.dumps(exact + altered)
+    texts = json.dumps(exact + expanded + altered)
     out = json.loads(run_in_rasa_venv(f"TEXTS = {texts!r}\n" + VECTORS).strip().splitlines()[-1])
-    for text in exact:
-        vector = shared.decode(out[text])
-        assert vector is not None, (text, out[text])
-        assert float(np.abs(vector - embed.encode([text])).max()) < 1e-3, text
+    for text in exact + expanded:
+        searched = expand_query(text, retriever.synonyms, retriever.vocabulary)
+        assert (searched != text) == (text in expanded), (text, searched)
+        payload = out[text]
+        assert payload is not None and payload.get("text", text) == searched, (text, payload)
+        vector = shared.decode(payload)
+        assert vector is not None, (text, payload)
+        assert float(np.abs(vector - embed.encode([searched])).max()) < 1e-3, text
     for text in altered:
         assert out[text] is None, text

@@ -11,7 +11,8 @@ from tqdm import tqdm
 
 from bot.knowledge import embed
 from bot.knowledge.documents import SUPPORTED_SUFFIXES, Document, DocumentError, load_document
-from bot.knowledge.search import IndexError_, Retriever, load_synonyms
+from bot.knowledge.expand import load_synonyms
+from bot.knowledge.search import IndexError_, Retriever
 
 SKIP_DIRS = {"flows"}
 SKIP_NAMES = {"README.md"}

@@ -23,9 +23,9 @@ import bm25s
 import faiss
 import numpy as np
 import Stemmer
-import yaml
 
 from bot.knowledge.documents import Document, Passage
+from bot.knowledge.expand import synonym_expansions
 
 Method = Literal["hybrid", "dense", "bm25"]
 INDEX_FILE = "index.faiss"
@@ -192,22 +192,11 @@ def audience_hint(query: str) -> str | None:
     return "adults" if adults else "children"
 
 
-def load_synonyms(path: Path) -> dict[str, str]:
-    if not path.exists():
-        return {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return {str(k).lower(): str(v) for k, v in data.items()}
-
-
 def expand_query(query: str, synonyms: dict[str, str], vocabulary: Vocabulary | None = None) -> str:
     """Append the long form of any acronym or field term, and the corpus spelling of any
     misspelt word ("cukooing" -> "cuckooing"), keeping the user's words first."""
     lowered = query.lower()
-    extra = [
-        expansion
-        for term, expansion in synonyms.items()
-        if re.search(rf"(?<![a-z0-9]){re.escape(term)}(?![a-z0-9])", lowered)
-    ]
+    extra = synonym_expansions(query, synonyms)
     if vocabulary is not None:
         extra += spelling_corrections(lowered, vocabulary)
     return f"{query} {' '.join(extra)}" if extra else query

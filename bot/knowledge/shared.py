@@ -42,6 +42,8 @@ def decode(payload: Any) -> np.ndarray | None:
     """The vector in Rasa's parse data, or None if it is absent or cannot be trusted."""
     if not isinstance(payload, dict) or payload.get("model") != model_tag():
         return None
+    if not isinstance(payload.get("text", ""), str):
+        return None
     tokens = payload.get("tokens")
     if not isinstance(tokens, int) or not 0 < tokens <= embed.max_seq_length():
         return None
@@ -59,15 +61,17 @@ def decode(payload: Any) -> np.ndarray | None:
 
 
 def encoder_for(text: str, payload: Any, encode: Encoder) -> Encoder:
-    """`encode`, except that embedding exactly [text] returns Rasa's vector when it can be
-    trusted. A search that embeds something else (an expanded query, a document title) still
-    goes to the model."""
+    """`encode`, except that embedding exactly the text Rasa embedded returns Rasa's vector when
+    it can be trusted: the question itself, or, when the payload names one, the question with
+    its acronyms spelt out (nlu_components/sentence_vector.py). A search that embeds anything
+    else (a different expansion, a document title) still goes to the model."""
     vector = decode(payload)
     if vector is None:
         return encode
+    embedded = payload.get("text", text)
 
     def shared(texts: list[str]) -> np.ndarray:
-        if texts == [text]:
+        if texts == [embedded]:
             return vector
         return encode(texts)
 

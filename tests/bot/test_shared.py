@@ -69,3 +69,21 @@ def test_encoder_uses_the_vector_only_for_the_question_itself(vector: np.ndarray
     assert calls == [["tell me more child criminal exploitation"]]
     assert float(other[0] @ vector) < 0.99
     assert shared.encoder_for("tell me more", None, model) is model
+
+
+def test_an_expanded_payload_serves_only_the_text_it_names(vector: np.ndarray) -> None:
+    """Rasa embeds "what is a LADO" with its long form appended when the search will: the
+    vector must answer for that text and not for the question as typed."""
+    calls: list[list[str]] = []
+
+    def model(texts: list[str]) -> np.ndarray:
+        calls.append(texts)
+        return embed.encode(texts)
+
+    expanded = "what is a LADO local authority designated officer"
+    encode = shared.encoder_for("what is a LADO", payload(vector, text=expanded), model)
+    np.testing.assert_allclose(encode([expanded])[0], vector, atol=1e-3)
+    assert calls == []
+    encode(["what is a LADO"])
+    assert calls == [["what is a LADO"]]
+    assert shared.decode(payload(vector, text=5)) is None

@@ -111,6 +111,7 @@ def test_rasa_passes_a_knowledge_questions_vector_on_and_no_other(stack):
 
     reply = stack.chat("what is cuckooing")
     stack.chat("hello", reply["session_id"])
+    stack.chat("what is a LADO", reply["session_id"])
     tracker = requests.get(
         f"{stack.rasa}/conversations/{reply['session_id']}/tracker",
         params={"token": stack.env["RASA_TOKEN"]},
@@ -119,6 +120,10 @@ def test_rasa_passes_a_knowledge_questions_vector_on_and_no_other(stack):
     users = {e["text"]: e["parse_data"] for e in tracker["events"] if e["event"] == "user"}
     assert shared.decode(users["what is cuckooing"].get(shared.PARSE_KEY)) is not None
     assert shared.PARSE_KEY not in users["hello"]
+    # An acronym is searched spelt out: the vector sent is for that text.
+    lado = users["what is a LADO"][shared.PARSE_KEY]
+    assert shared.decode(lado) is not None
+    assert lado["text"].startswith("what is a LADO local authority designated officer"), lado
 
 
 def test_web_turns_leave_no_metadata_slot_before_the_session_start(stack):
