@@ -16,6 +16,15 @@ def sources(reply: dict) -> list[str]:
     return [s["title"] for m in reply["messages"] for s in m["sources"]]
 
 
+def stored_events(stack, session_id: str) -> list[dict]:
+    """The conversation as Rasa stored it, through its token-guarded HTTP API."""
+    return requests.get(
+        f"{stack.rasa}/conversations/{session_id}/tracker",
+        params={"token": stack.env["RASA_TOKEN"]},
+        timeout=10,
+    ).json()["events"]
+
+
 def test_escalate_starts_the_escalation_walkthrough(stack):
     reply = stack.chat("how do I escalate")
     assert "escalat" in texts(reply).lower()
@@ -112,12 +121,8 @@ def test_rasa_passes_a_knowledge_questions_vector_on_and_no_other(stack):
     reply = stack.chat("what is cuckooing")
     stack.chat("hello", reply["session_id"])
     stack.chat("what is a LADO", reply["session_id"])
-    tracker = requests.get(
-        f"{stack.rasa}/conversations/{reply['session_id']}/tracker",
-        params={"token": stack.env["RASA_TOKEN"]},
-        timeout=10,
-    ).json()
-    users = {e["text"]: e["parse_data"] for e in tracker["events"] if e["event"] == "user"}
+    events = stored_events(stack, reply["session_id"])
+    users = {e["text"]: e["parse_data"] for e in events if e["event"] == "user"}
     assert shared.decode(users["what is cuckooing"].get(shared.PARSE_KEY)) is not None
     assert shared.PARSE_KEY not in users["hello"]
     # An acronym is searched spelt out: the vector sent is for that text.
@@ -132,10 +137,6 @@ def test_web_turns_leave_no_metadata_slot_before_the_session_start(stack):
     other on each save (web/rasa_client.py). The web app must not send any."""
     reply = stack.chat("hello")
     stack.chat("what is cuckooing", reply["session_id"])
-    tracker = requests.get(
-        f"{stack.rasa}/conversations/{reply['session_id']}/tracker",
-        params={"token": stack.env["RASA_TOKEN"]},
-        timeout=10,
-    ).json()
-    assert tracker["events"][0]["event"] == "action", tracker["events"][:3]
-    assert not any(e.get("name") == "session_started_metadata" for e in tracker["events"])
+    events = stored_events(stack, reply["session_id"])
+    assert events[0]["event"] == "action", events[:3]
+    assert not any(e.get("name") == "session_started_metadata" for e in events)
