@@ -65,7 +65,9 @@ CANDIDATES = 100
 # When the conversation has not told us the audience, a question that plainly speaks of adults
 # only ("elderly lady", "care home residents", "my client") or of children only ("year 10 girl",
 # "toddler", "mum") is a weak hint: documents for the other audience only (not those for all)
-# lose AUDIENCE_HINT_PENALTY. A soft penalty, never a filter: a hint can be wrong.
+# lose AUDIENCE_HINT_PENALTY. A soft penalty, never a filter: a hint can be wrong. "Son" and
+# "daughter" name a relation, not an age ("my patient's son has taken her bank card", "her adult
+# daughter"), so they are no cue either way.
 ADULT_CUES = re.compile(
     r"\b(?:adults?|elderly|older\s+(?:man|woman|lady|person|people)|old\s+(?:man|lady|woman)|"
     r"care\s+home|residents?|tenants?|client'?s?|service\s+users?|dementia|supported\s+living|"
@@ -75,7 +77,7 @@ ADULT_CUES = re.compile(
 CHILD_CUES = re.compile(
     r"\b(?:child(?:ren)?|kids?|baby|babies|toddlers?|pupils?|students?|teens?|teenagers?|"
     r"school|nursery|year\s+\d+|yr\s+\d+|\d+\s*(?:yo|yrs?|years?)\s*olds?|\d+yo|boys?|girls?|"
-    r"lads?|son|daughter|young\s+(?:person|people)|newborn|infant|cp\s+plan|foster(?:ed)?|"
+    r"lads?|young\s+(?:person|people)|newborn|infant|cp\s+plan|foster(?:ed)?|"
     r"looked\s+after|mums?|mom|dads?|parents?|mother|father|step\s*-?dad)\b",
     re.IGNORECASE,
 )

@@ -203,6 +203,9 @@ def test_a_question_about_only_adults_or_only_children_hints_at_the_audience():
     assert audience_hint("mum's new man has moved in") is None
     assert audience_hint("son has taken his elderly dad's bank card") is None
     assert audience_hint("what is a LADO") is None
+    # "Son" and "daughter" name a relation, not an age.
+    assert audience_hint("my patient's son has taken control of her bank card") is None
+    assert audience_hint("her daughter has moved back in") is None
 
 
 def test_an_audience_hint_only_lowers_the_other_audiences_documents(retriever, encode):
