@@ -168,6 +168,19 @@ _STOPWORDS = set(
     ]
 )
 _WORD = re.compile(r"[a-z0-9]+")
+# Everyday words for which the documents use a plainer one ("kids" -> children, "mum" and "dad"
+# -> parent: the documents speak of "parental mental health", "a parent who drinks"). "Kids" was
+# in one alias only ("kids left on their own") and "dad" in one ("step dad"), so each had a high
+# BM25 weight and pulled any question that said "the kids" or "dad" to that one document. The
+# corpus and the question are both tokenised through this map.
+COLLOQUIAL = {
+    "kids": "children",
+    "kid": "child",
+    "mum": "parent",
+    "mums": "parents",
+    "dad": "parent",
+    "dads": "parents",
+}
 
 
 class IndexError_(RuntimeError):
@@ -179,7 +192,7 @@ def tokenize(text: str) -> list[str]:
     questions those are ages, school years and counts ("year 10 girl", "14 yr old", "2 kids"), which
     only matched day counts and durations in the documents ("10 years", "within 15 days")."""
     words = [
-        w
+        COLLOQUIAL.get(w, w)
         for w in _WORD.findall(text.lower())
         if w not in _STOPWORDS and not (w.isdigit() and len(w) <= 2)
     ]
