@@ -168,19 +168,12 @@ _STOPWORDS = set(
     ]
 )
 _WORD = re.compile(r"[a-z0-9]+")
-# Everyday words for which the documents use a plainer one ("kids" -> children, "mum" and "dad"
-# -> parent: the documents speak of "parental mental health", "a parent who drinks"). "Kids" was
-# in one alias only ("kids left on their own") and "dad" in one ("step dad"), so each had a high
-# BM25 weight and pulled any question that said "the kids" or "dad" to that one document. The
-# corpus and the question are both tokenised through this map.
-COLLOQUIAL = {
-    "kids": "children",
-    "kid": "child",
-    "mum": "parent",
-    "mums": "parents",
-    "dad": "parent",
-    "dads": "parents",
-}
+# Everyday words for which the documents use another. "Kids" was in one alias only ("kids left
+# on their own"), so its BM25 weight was high and any question about "the kids" was pulled to the
+# home-alone briefing. The corpus and the question are both tokenised through this map. (Mapping
+# "mum" and "dad" to "parent" as well was one question better on the first 259 dev questions and
+# one worse on the next 30: noise, and it blurs "dad hits mum" into "parent hits parent".)
+COLLOQUIAL = {"kids": "children", "kid": "child"}
 
 
 class IndexError_(RuntimeError):

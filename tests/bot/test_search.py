@@ -22,10 +22,10 @@ def test_tokenize_stems_and_drops_stopwords():
     assert tokenize("What are the signs of neglecting children") == ["sign", "neglect", "children"]
 
 
-def test_tokenize_maps_everyday_family_words_to_the_documents_words():
-    # "kids" and "dad" were each in one document's alias only, and pulled questions to it.
-    assert tokenize("dad shouts at the kids") == tokenize("parent shouts at the children")
-    assert tokenize("mum's new partner") == ["parent", "s", "new", "partner"]
+def test_tokenize_maps_kids_to_the_documents_word():
+    # "kids" was in one document's alias only, and pulled every question about "the kids" to it.
+    assert tokenize("the kids are on their own") == tokenize("the children are on their own")
+    assert tokenize("one kid") == ["one", "child"]
 
 
 def test_tokenize_drops_ages_and_counts_but_keeps_longer_numbers():
