@@ -34,6 +34,12 @@ logger = logging.getLogger(__name__)
 FILE_NAME = "ngram_intent_classifier.skops"
 TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.")
 WORD_PATTERN = r"(?u)\b\w+\b"  # single-letter words count too ("k", "y", "i")
+# Emoji presentation marks that do not change what an emoji means: skin-tone modifiers
+# (U+1F3FB-1F3FF), variation selectors (U+FE00-FE0F, as in "✔️") and the zero-width joiner.
+# MiniLM reads every emoji as [UNK], so for an emoji-only message the sentence vector is the
+# same whatever the emoji and its character n-grams are the only evidence; without this, "👍🏻"
+# shared with a trained "👍🏽" only the bare "👍" unigram.
+EMOJI_MARKS = dict.fromkeys([*range(0x1F3FB, 0x1F400), *range(0xFE00, 0xFE10), 0x200D])
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -84,7 +90,7 @@ class NgramSentenceIntentClassifier(GraphComponent, IntentClassifier):
 
     @staticmethod
     def _text(message: Message) -> str:
-        return (message.get(TEXT) or "").lower()
+        return (message.get(TEXT) or "").lower().translate(EMOJI_MARKS)
 
     @staticmethod
     def _sentence_vector(message: Message) -> np.ndarray | None:

@@ -1,0 +1,51 @@
+"""nlu_components/ngram_intent_classifier.py: emoji that differ only in skin tone or
+presentation (variation selector) are the same emoji to the classifier. Runs in .venv-rasa,
+where Rasa lives, on a toy training set with a constant stand-in for the sentence vector (what
+MiniLM gives every emoji-only message: they are all [UNK] to it)."""
+
+from __future__ import annotations
+
+import textwrap
+
+from tests.services import run_in_rasa_venv
+
+CHECK = textwrap.dedent(
+    """
+    import tempfile
+    from pathlib import Path
+    import numpy as np
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.shared.nlu.training_data.features import Features
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+    from nlu_components.ngram_intent_classifier import NgramSentenceIntentClassifier as C
+
+    def message(text, intent=None):
+        m = Message.build(text=text, intent=intent)
+        m.add_features(Features(np.ones((1, 4)), "sentence", "text", "test"))
+        return m
+
+    print("text", C._text(Message.build(text="OK 👍🏽 ✔️")))
+    examples = [(t, "affirm") for t in ("👍🏼", "✔", "✅", "👌", "yes")]
+    examples += [(t, "out_of_scope") for t in ("🎉", "🍺", "🌈", "🐶🐶", "pizza")]
+    examples += [(t, "feedback_negative") for t in ("👎", "👎👎", "🙄", "😡", "rubbish")]
+    data = TrainingData([message(t, i) for t, i in examples * 3])
+    storage = LocalModelStorage(Path(tempfile.mkdtemp()))
+    resource = Resource("classifier")
+    context = ExecutionContext(GraphSchema({}), "t")
+    config = {**C.get_default_config(), "calibration_folds": 2}
+    C.create(config, storage, resource, context).train(data)
+    loaded = C.load(config, storage, resource, context)
+    tests = [message(t) for t in ("👍🏻", "👍", "✔️", "👎🏾")]
+    loaded.process(tests)
+    print("intents", " ".join(m.get("intent")["name"] for m in tests))
+    """
+)
+
+
+def test_skin_tones_and_variation_selectors_do_not_change_an_emoji():
+    out = run_in_rasa_venv(CHECK)
+    assert "text ok 👍 ✔\n" in out, out
+    assert out.strip().splitlines()[-1] == "intents affirm affirm affirm feedback_negative", out
