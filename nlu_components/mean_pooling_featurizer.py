@@ -4,6 +4,11 @@ Rasa's LanguageModelFeaturizer takes BERT's [CLS] vector as the sentence feature
 use, all-MiniLM-L6-v2, was trained with mean pooling, so its [CLS] vector is a poor sentence
 embedding; the mean is the one that carries meaning. Measured on the held-out NLU set
 (docs/nlu.md), mean pooling is what lifts intent F1 for phrasings never seen in training.
+
+The model reads a message as the knowledge search embeds it: with the trailing punctuation Rasa's
+tokenizer drops ("what is cuckooing?"). The token features still cover Rasa's tokens only; the
+sentence feature is then exactly the vector retrieval computes for the question as typed, so one
+pass of the model serves both the NLU and the search.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ EMBEDDERS: dict[str, Any] = {}
 class MeanPoolingLanguageModelFeaturizer(LanguageModelFeaturizer):
     _graph: Any = None
     _onnx: Any = None
-    _fast: Any = None  # the Rust tokenizer of the same vocabulary (ONNX mode)
+    _fast: Any = None  # the Rust tokenizer of the same vocabulary
     _onnx_tag = ""
 
     @staticmethod
@@ -53,6 +58,7 @@ class MeanPoolingLanguageModelFeaturizer(LanguageModelFeaturizer):
             self._load_onnx(Path(onnx_model))
         else:
             super()._load_model_instance()
+            self._fast = _fast_tokenizer(Path(self.model_weights))
         self._compute_batch_sequence_features(np.ones((1, 3), dtype=np.int32), [[101, 7592, 102]])
 
     def _load_onnx(self, path: Path) -> None:
@@ -106,25 +112,43 @@ class MeanPoolingLanguageModelFeaturizer(LanguageModelFeaturizer):
             tokens_out.append(token)
         return tokens_out, ids_out
 
+    def _get_token_ids_for_batch(
+        self, batch_examples: list[Message], attribute: str
+    ) -> tuple[list[list[Token]], list[list[int]]]:
+        batch_tokens, batch_token_ids = super()._get_token_ids_for_batch(batch_examples, attribute)
+        if attribute == TEXT and self._fast is not None:
+            batch_token_ids = [
+                self._as_typed(example.get(TEXT) or "", list(ids))[0]
+                for example, ids in zip(batch_examples, batch_token_ids, strict=True)
+            ]
+        return batch_tokens, batch_token_ids
+
+    def _as_typed(self, text: str, token_ids: list[int]) -> tuple[list[int], bool]:
+        """The ids the model reads for a message: those of Rasa's tokens, then those of the
+        trailing punctuation (or emoji) the tokenizer dropped; and whether they are exactly the
+        text's own, which they are not when something was dropped mid-sentence ("e.g. ...")."""
+        whole = self._fast.encode(text, add_special_tokens=False).ids
+        if whole[: len(token_ids)] == token_ids:
+            return list(whole), True
+        return token_ids, False
+
     def process(self, messages: list[Message]) -> list[Message]:
         """Also keep each typed message's sentence vector, for the knowledge search to reuse
-        rather than run the same model on the same text again in the action server. Only when
-        Rasa's tokens are the text itself (no punctuation or emoji dropped), so the vector is
-        exactly the one retrieval would compute; and only from the checked ONNX export, which
-        the vector names by the hash of its file."""
+        rather than run the same model on the same text again in the action server: only when
+        it is exactly the vector retrieval computes for the text as typed, and only from the
+        checked ONNX export, which the vector names by the hash of its file."""
         messages = super().process(messages)
         if self._onnx is None:
             return messages
         for message in messages:
-            tokens = message.get(TOKENS_NAMES[TEXT]) or []
-            text = message.get(TEXT) or ""
-            if not tokens or " ".join(t.text for t in tokens) != text:
-                continue
             _, sentence = message.get_dense_features(TEXT, [])
-            if sentence is None:
+            if sentence is None or not message.get(TOKENS_NAMES[TEXT]):
                 continue
-            n_tokens = sum(int(t.get(NUMBER_OF_SUB_TOKENS, 1)) for t in tokens) + 2
-            message.set(SENTENCE_VECTOR, _payload(sentence.features, self._onnx_tag, n_tokens))
+            token_ids = self._tokenize_example(message, TEXT)[1]
+            ids, exact = self._as_typed(message.get(TEXT) or "", token_ids)
+            if exact:
+                payload = _payload(sentence.features, self._onnx_tag, len(ids) + 2)
+                message.set(SENTENCE_VECTOR, payload)
         return messages
 
     def embed_text(self, text: str) -> dict[str, Any]:

@@ -134,11 +134,12 @@ VECTORS = SETUP + textwrap.dedent(
 def test_the_sentence_vector_rasa_passes_on_is_the_one_retrieval_computes(retriever):
     """The knowledge search reuses Rasa's vector (bot/knowledge/shared.py): it must equal what
     retrieval computes for the text it searches, which for a question naming an acronym is the
-    question with the long form appended; and Rasa must offer none when its tokenizer dropped
-    something (punctuation, spaces) from a question that is searched as typed."""
-    exact = ["hello", "what is cuckooing", "naïve café résumé"]
+    question with the long form appended, and for one ending in punctuation Rasa's tokenizer
+    dropped, the question as typed; Rasa must offer none when its tokenizer dropped something
+    from the middle of a question that is searched as typed."""
+    exact = ["hello", "what is cuckooing", "naïve café résumé", "what is cuckooing?", "help!!"]
     expanded = ["how do I make an NRM referral", "what is a LADO?", "CSE signs"]
-    altered = ["what is cuckooing?", "e.g. child-on-child abuse", "  padded  "]
+    altered = ["e.g. child-on-child abuse", "who, me? cuckooing"]
     texts = json.dumps(exact + expanded + altered)
     out = json.loads(run_in_rasa_venv(f"TEXTS = {texts!r}\n" + VECTORS).strip().splitlines()[-1])
     for text in exact + expanded:
