@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from web.rasa_client import RasaClient
+from web.rasa_client import RasaClient, RasaUnavailable
 
 
 class Webhook(BaseHTTPRequestHandler):
@@ -44,3 +45,41 @@ def test_an_operators_http_proxy_is_not_used_for_rasa(rasa_url, monkeypatch):
     monkeypatch.delenv("no_proxy", raising=False)
     client = RasaClient([rasa_url], timeout_s=5)
     assert client.send("s1", "hello") == [{"recipient_id": "s1", "text": "echo hello"}]
+
+
+def closed_port() -> int:
+    """A loopback port with nothing listening (bound, then released)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_a_server_that_refuses_the_connection_is_skipped(rasa_url):
+    """A refused connection never reached Rasa, so the turn goes to the next server, whichever
+    one the round robin starts at; with no server left it is a clear RasaUnavailable."""
+    down = f"http://127.0.0.1:{closed_port()}"
+    client = RasaClient([down, rasa_url], timeout_s=5)
+    for i in range(3):
+        assert client.send(f"s{i}", "hi") == [{"recipient_id": f"s{i}", "text": "echo hi"}]
+    with pytest.raises(RasaUnavailable, match="did not answer"):
+        RasaClient([down], timeout_s=5).send("s", "hi")
+
+
+def test_a_reply_that_is_not_json_is_rasa_unavailable():
+    class Garbage(Webhook):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(200)
+            self.send_header("Content-Length", "5")
+            self.end_headers()
+            self.wfile.write(b"<html")
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Garbage)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        client = RasaClient([f"http://127.0.0.1:{server.server_address[1]}"], timeout_s=5)
+        with pytest.raises(RasaUnavailable, match="not JSON"):
+            client.send("s", "hi")
+        assert client.parse("hi") == ("", 0.0)
+    finally:
+        server.shutdown()
