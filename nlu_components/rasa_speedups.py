@@ -1,4 +1,4 @@
-"""Three measured fixes to Rasa 3.6.21 itself, applied when Rasa imports our components.
+"""Four measured fixes to Rasa 3.6.21 itself, applied when Rasa imports our components.
 
 1. Rasa checks every action server reply with `jsonschema.validate(result, schema)`, which first
 validates the (large, constant) event schema against the JSON-Schema meta-schema and builds a
@@ -10,7 +10,10 @@ the reply is validated: the same schema, the same ValidationError with the same 
 every call to the action server, and closes it after. Here each endpoint keeps one session per
 event loop, so calls reuse a warm keep-alive connection, as the web app's pooled session to Rasa
 does (measured on the action server's own webhook: p50 12.3 ms fresh against 10.0 ms pooled,
-p95 28.0 against 18.1, at load 3). Same headers, auth and timeout as Rasa's own session.
+p95 28.0 against 18.1, at load 3). Same headers, auth and timeout as Rasa's own session. Its body
+(the whole conversation and the domain, 13 kB at the second turn, ~60 kB at the tenth) is written
+with ujson, which Rasa already depends on, rather than the standard json module: the same JSON
+values, 50 us instead of 200 us for the 13 kB body.
 
 3. Reading a conversation back from the tracker store turns every stored event into an Event
 with `Event.resolve_by_type`, which walks the whole Event class tree (`all_subclasses`,
@@ -26,11 +29,12 @@ Applied only to the Rasa version they were written against.
 from __future__ import annotations
 
 import asyncio
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 import aiohttp
 import rasa
+import ujson
 from jsonschema import ValidationError
 from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
@@ -86,6 +90,8 @@ def _pooled_session(self: EndpointConfig) -> _Borrowed:
     owner, session = self.__dict__.get("_sg_session", (None, None))
     if owner is not loop or session is None or session.closed:
         session = _new_session(self)
+        # aiohttp takes the serializer as a constructor argument Rasa does not pass.
+        session._json_serialize = partial(ujson.dumps, escape_forward_slashes=False)
         self.__dict__["_sg_session"] = (loop, session)
     return _Borrowed(session)
 

@@ -54,7 +54,8 @@ POOLING = textwrap.dedent(
 
         async def webhook(request):
             peers.append(request.transport.get_extra_info("peername")[1])
-            return web.json_response({"echo": (await request.json())["n"]})
+            body = await request.json()
+            return web.json_response({"echo": body["n"], "body": body})
 
         async def serve():
             app = web.Application()
@@ -70,6 +71,11 @@ POOLING = textwrap.dedent(
         replies = [(await endpoint.request(json={"n": n}))["echo"] for n in range(5)]
         assert replies == list(range(5)), replies
         assert len(set(peers)) == 1, peers  # one warm connection, not five
+        # The body is written with ujson: the action server reads the same values.
+        text = "a/b </script> café 😀" + chr(0x2028) + chr(92) + chr(34) + chr(0)
+        odd = {"n": 8, "text": text, "f": [0.1, 1e-7, 2.5e300],
+               "nested": [{"x": None, "y": True, "z": -3}], "empty": {}}
+        assert (await endpoint.request(json=odd))["body"] == odd
         await runner.cleanup()  # the action server goes away and comes back
         runner, port2 = await serve()
         endpoint.url = f"http://127.0.0.1:{port2}/webhook"
