@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import DateTime, Float, Index, Integer, String, Text
+from sqlalchemy import DateTime, Float, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 STATUSES = ("new", "to-train", "to-write-content", "not-relevant", "resolved")
@@ -42,6 +42,11 @@ class GapRecord(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
+    # The sentence vector of `text` (float16, bot/gaps/vectors.py) and the model that made it:
+    # the dashboard groups gaps by it, and embedding thousands of questions on every page load
+    # took seconds. Loaded only when asked for.
+    vector: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)
+    vector_model: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
     __table_args__ = (
         Index("ix_gaps_created_at", "created_at"),

@@ -3,6 +3,7 @@ from __future__ import annotations
 import multiprocessing
 import sqlite3
 
+import numpy as np
 import pytest
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import sessionmaker
@@ -157,3 +158,40 @@ def test_purge_removes_only_old_records(store):
         s.add(GapRecord(reason="out_of_scope", text="new", record_key="b"))
     assert store.purge(365) == 1
     assert count(store) == 1
+
+
+def test_gap_vectors_are_embedded_once_and_kept_with_the_record(store):
+    """The dashboard groups gaps by their vectors: each text is embedded the first time and
+    read back after, re-embedded only for another model; storing one is not a trainer's
+    change (updated_at is kept)."""
+    from sqlalchemy.orm import undefer
+
+    from bot import resources
+    from bot.gaps.vectors import gap_vectors
+
+    writer = GapWriter(store)
+    for text in ["who do I call out of hours", "what is cuckooing", "ferret bites"]:
+        writer(Gap(reason="weak_retrieval", conversation_id="c", text=text))
+    writer.flush()
+    embedded: list[str] = []
+
+    def encode(texts):
+        embedded.extend(texts)
+        return resources.encode(texts)
+
+    def rows():
+        with store.session() as s:
+            return s.scalars(
+                select(GapRecord).options(undefer(GapRecord.vector)).order_by(GapRecord.id)
+            ).all()
+
+    before = [r.updated_at for r in rows()]
+    first = gap_vectors(store, rows(), encode, "model-a")
+    assert len(embedded) == 3 and first.shape == (3, 384)
+    np.testing.assert_allclose(first, resources.encode([r.text for r in rows()]), atol=2e-3)
+    again = gap_vectors(store, rows(), encode, "model-a")
+    assert len(embedded) == 3, "stored vectors must be read back, not embedded again"
+    np.testing.assert_array_equal(again, first)
+    assert [r.updated_at for r in rows()] == before
+    gap_vectors(store, rows(), encode, "model-b")
+    assert len(embedded) == 6 and {r.vector_model for r in rows()} == {"model-b"}

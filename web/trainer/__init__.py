@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
 from flask import (
     Blueprint,
@@ -23,12 +24,15 @@ from flask import (
     session,
     url_for,
 )
+from sqlalchemy.orm import undefer
 
 from bot import resources
 from bot.gaps import queries
 from bot.gaps.accounts import authenticate
 from bot.gaps.cluster import cluster_vectors, signature
 from bot.gaps.models import STATUSES, GapRecord, SuggestionDecision
+from bot.gaps.vectors import gap_vectors
+from bot.knowledge import shared
 from web.trainer import charts
 
 bp = Blueprint(
@@ -228,6 +232,7 @@ def gap_clusters(statuses: tuple[str, ...], days: int, limit: int = 5000) -> lis
     with store().session() as db:
         rows = (
             db.query(GapRecord)
+            .options(undefer(GapRecord.vector))
             .filter(
                 GapRecord.status.in_(statuses), GapRecord.created_at >= since, GapRecord.text != ""
             )
@@ -237,7 +242,7 @@ def gap_clusters(statuses: tuple[str, ...], days: int, limit: int = 5000) -> lis
         )
     if not rows:
         return []
-    vectors = resources.encode([r.text for r in rows])
+    vectors = gap_vectors(store(), rows, resources.encode, shared.model_tag())
     retriever = resources.get_retriever()
     rasa = current_app.extensions["rasa_client"]
     groups = []
@@ -247,7 +252,9 @@ def gap_clusters(statuses: tuple[str, ...], days: int, limit: int = 5000) -> lis
         # The live model's reading of the group's representative question: the intent a
         # trainer would extend. Only for the largest groups, to bound the page's cost.
         intent, intent_sim = rasa.parse(rep) if rank < MAX_GROUPS_PARSED else ("", 0.0)
-        hits = retriever.search(rep, resources.encode, k=1)
+        # The closest document, searched with the representative's stored vector (embedding
+        # every group's question again cost as much as the rest of the page).
+        hits = retriever.search(rep, _known(rep, vectors[c.representative]), k=1)
         groups.append(
             {
                 "size": c.size,
@@ -267,6 +274,16 @@ def gap_clusters(statuses: tuple[str, ...], days: int, limit: int = 5000) -> lis
             }
         )
     return groups
+
+
+def _known(text: str, vector: np.ndarray) -> Callable[[list[str]], np.ndarray]:
+    """`resources.encode`, except for `text` itself, whose vector is already known (the search
+    embeds something else for a question naming an acronym, and that still goes to the model)."""
+
+    def encode(texts: list[str]) -> np.ndarray:
+        return vector[None, :] if texts == [text] else resources.encode(texts)
+
+    return encode
 
 
 def _aware(value: dt.datetime) -> dt.datetime:
