@@ -11,15 +11,18 @@ before.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 
 import numpy as np
 from sqlalchemy import bindparam, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.gaps.models import GapRecord
 from bot.gaps.store import GapStore
 
 DTYPE = "<f2"
+log = logging.getLogger(__name__)
 
 
 def gap_vectors(
@@ -56,8 +59,11 @@ def gap_vectors(
             {"row_id": rows[i].id, "packed": v.tobytes()}
             for i, v in zip(missing, packed, strict=True)
         ]
-        with store.session() as session, session.begin():
-            session.execute(statement, params)
+        try:
+            with store.session() as session, session.begin():
+                session.execute(statement, params)
+        except SQLAlchemyError as exc:  # a cache: the page still shows, and tries again next time
+            log.warning("gap vectors not stored (%s)", type(exc).__name__)
         for i, v in zip(missing, packed, strict=True):
             vectors[i] = v.astype(np.float32)
     matrix = np.vstack(vectors) if vectors else np.zeros((0, 0), dtype=np.float32)

@@ -195,3 +195,29 @@ def test_gap_vectors_are_embedded_once_and_kept_with_the_record(store):
     assert [r.updated_at for r in rows()] == before
     gap_vectors(store, rows(), encode, "model-b")
     assert len(embedded) == 6 and {r.vector_model for r in rows()} == {"model-b"}
+
+
+def test_gap_vectors_still_come_back_when_the_database_is_locked(store, tmp_path):
+    """Storing vectors is a cache: a locked database costs the next page load, not this one."""
+    from sqlalchemy.orm import undefer
+
+    from bot import resources
+    from bot.gaps.vectors import gap_vectors
+
+    writer = GapWriter(store)
+    writer(Gap(reason="weak_retrieval", conversation_id="c", text="who do I call out of hours"))
+    writer.flush()
+    with store.session() as s:
+        rows = s.scalars(select(GapRecord).options(undefer(GapRecord.vector))).all()
+    lock = sqlite3.connect(tmp_path / "gaps.sqlite", timeout=1)
+    lock.execute("BEGIN EXCLUSIVE")
+    store.engine = create_engine(store.url, connect_args={"timeout": 0.2})
+    store.sessions = sessionmaker(store.engine, expire_on_commit=False)
+    try:
+        vectors = gap_vectors(store, rows, resources.encode, "model-a")
+    finally:
+        lock.rollback()
+        lock.close()
+    assert vectors.shape == (1, 384)
+    with store.session() as s:
+        assert s.scalars(select(GapRecord.vector_model)).one() is None
