@@ -64,11 +64,14 @@ def encoder_for(text: str, payload: Any, encode: Encoder) -> Encoder:
     vector = decode(payload)
     if vector is None:
         return encode
-    embedded = payload.get("text", text)
+    return with_known(payload.get("text", text), vector, encode)
 
-    def shared(texts: list[str]) -> np.ndarray:
-        if texts == [embedded]:
-            return vector
-        return encode(texts)
 
-    return shared
+def with_known(text: str, vector: np.ndarray, encode: Encoder) -> Encoder:
+    """`encode`, except for exactly `text`, whose vector (1-D, or one row) is already known."""
+    known = vector.reshape(1, -1)
+
+    def encoder(texts: list[str]) -> np.ndarray:
+        return known if texts == [text] else encode(texts)
+
+    return encoder

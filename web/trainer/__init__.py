@@ -10,7 +10,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import yaml
 from flask import (
     Blueprint,
@@ -254,7 +253,8 @@ def gap_clusters(statuses: tuple[str, ...], days: int, limit: int = 5000) -> lis
         intent, intent_sim = rasa.parse(rep) if rank < MAX_GROUPS_PARSED else ("", 0.0)
         # The closest document, searched with the representative's stored vector (embedding
         # every group's question again cost as much as the rest of the page).
-        hits = retriever.search(rep, _known(rep, vectors[c.representative]), k=1)
+        encode = shared.with_known(rep, vectors[c.representative], resources.encode)
+        hits = retriever.search(rep, encode, k=1)
         groups.append(
             {
                 "size": c.size,
@@ -274,16 +274,6 @@ def gap_clusters(statuses: tuple[str, ...], days: int, limit: int = 5000) -> lis
             }
         )
     return groups
-
-
-def _known(text: str, vector: np.ndarray) -> Callable[[list[str]], np.ndarray]:
-    """`resources.encode`, except for `text` itself, whose vector is already known (the search
-    embeds something else for a question naming an acronym, and that still goes to the model)."""
-
-    def encode(texts: list[str]) -> np.ndarray:
-        return vector[None, :] if texts == [text] else resources.encode(texts)
-
-    return encode
 
 
 def _aware(value: dt.datetime) -> dt.datetime:
