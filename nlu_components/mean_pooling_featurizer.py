@@ -14,7 +14,6 @@ pass of the model serves both the NLU and the search.
 from __future__ import annotations
 
 import base64
-import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,8 @@ from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.utils.tensorflow.model_data import ragged_array_to_ndarray
+
+from bot.knowledge.hashing import file_sha256
 
 # Where the sentence vector of a typed message is kept for nlu_components/sentence_vector.py,
 # which passes it on to the action server for knowledge search (bot/knowledge/shared.py).
@@ -81,7 +82,8 @@ class MeanPoolingLanguageModelFeaturizer(LanguageModelFeaturizer):
         )
         self.pad_token_id = self.tokenizer.unk_token_id
         self._fast = _fast_tokenizer(Path(self.model_weights))
-        self._onnx_tag = _file_tag(path)
+        # The action server compares this with its own export's before it trusts a vector.
+        self._onnx_tag = file_sha256(path)[:16]
         options = onnxruntime.SessionOptions()
         # One thread: Rasa serves one message at a time per process, next to the action
         # server and web app on the same cores.
@@ -216,16 +218,6 @@ def _fast_tokenizer(model_dir: Path) -> Any:
     tokenizer.no_truncation()
     tokenizer.no_padding()
     return tokenizer
-
-
-def _file_tag(path: Path) -> str:
-    """First 16 hex digits of the file's SHA-256: the action server compares it with its own
-    export's before it trusts a vector computed here."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()[:16]
 
 
 def _payload(vector: Any, tag: str, n_tokens: int) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from bot.knowledge import embed
+from bot.knowledge.hashing import file_sha256
 
 Encoder = Callable[[list[str]], np.ndarray]
 # The parse-data key nlu_components/mean_pooling_featurizer.py (SENTENCE_VECTOR) writes.
@@ -29,9 +30,8 @@ PARSE_KEY = "sentence_vector"
 @lru_cache(maxsize=1)
 def model_tag() -> str:
     """First 16 hex digits of the SHA-256 of this process's ONNX export (Rasa tags its vectors
-    the same way from the file it runs: `_file_tag` in nlu_components/mean_pooling_featurizer.py,
-    which cannot import this module's dependencies)."""
-    return embed.file_sha256(embed.ensure_onnx())[:16]
+    the same way from the file it runs, nlu_components/mean_pooling_featurizer.py)."""
+    return file_sha256(embed.ensure_onnx())[:16]
 
 
 def decode(payload: Any) -> np.ndarray | None:
