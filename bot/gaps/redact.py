@@ -24,6 +24,7 @@ import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -233,14 +234,7 @@ class Redactor:
         # A lone surrogate (from a "\ud800" JSON escape) cannot be encoded: spaCy would raise,
         # and the database could not store it. Same length, so nothing else shifts.
         text = SURROGATE_RE.sub("\ufffd", text)
-        spans = self.find(text)
-        out, last = [], 0
-        for span in spans:
-            out.append(text[last : span.start])
-            out.append(f"[{span.kind}]")
-            last = span.end
-        out.append(text[last:])
-        return "".join(out)
+        return _replace(text, self.find(text))
 
     def find(self, text: str) -> list[Span]:
         protected = [(m.start(), m.end()) for m in self.protected_re.finditer(text)]
@@ -258,39 +252,7 @@ class Redactor:
 
     # -- layers ------------------------------------------------------------------------------
     def _patterns(self, text: str) -> list[Span]:
-        spans: list[Span] = []
-        spans += [Span(m.start(), m.end(), "EMAIL", True) for m in EMAIL_RE.finditer(text)]
-        spans += [
-            Span(m.start(), m.end(), "NINO", True)
-            for m in NINO_RE.finditer(text)
-            if not m.group().isdigit()
-        ]
-        for m in PHONE_RE.finditer(text):
-            digits = _digits(m.group())
-            if digits in self.public_numbers or len(digits) < 10:
-                continue
-            spans.append(Span(m.start(), _rstrip_end(text, m.end()), "PHONE", True))
-        for m in NHS_RE.finditer(text):
-            if _digits(m.group())[0] != "0":
-                spans.append(Span(m.start(), m.end(), "NHS", True))
-        spans += [
-            Span(m.start(), m.end(), "POSTCODE", True)
-            for m in POSTCODE_RE.finditer(text)
-            if any(c.isdigit() for c in m.group()[:4])
-        ]
-        spans += [Span(m.start(), m.end(), "DOB", True) for m in DOB_NUMERIC_RE.finditer(text)]
-        for m in DOB_TEXT_RE.finditer(text):
-            before = text[max(0, m.start() - 25) : m.start()]
-            if BIRTH_CUE_RE.search(before):
-                spans.append(Span(m.start(), m.end(), "DOB", True))
-        spans += [Span(m.start(), m.end(), "ADDRESS", True) for m in ADDRESS_RE.finditer(text)]
-        spans += [Span(m.start(), m.end(), "ADDRESS", True) for m in FLAT_RE.finditer(text)]
-        spans += [Span(m.start(), m.end(), "PLACE", False) for m in STREET_RE.finditer(text)]
-        if self.places_re:
-            spans += [
-                Span(m.start(), m.end(), "PLACE", True) for m in self.places_re.finditer(text)
-            ]
-        return spans
+        return pattern_spans(text, self.public_numbers, self.places_re)
 
     def _ner(self, text: str) -> list[Span]:
         nlp = _nlp()
@@ -392,6 +354,65 @@ class Redactor:
                     end += follow.end()
                 spans.append(Span(m.start(), end, "NAME", False))
         return spans
+
+
+# -- the pattern layer, on its own -----------------------------------------------------------
+def pattern_spans(
+    text: str, public_numbers: set[str] | frozenset[str] = frozenset(), places_re: Any = None
+) -> list[Span]:
+    """What has a shape (emails, numbers, postcodes, dates of birth, addresses). A module
+    function, free of spaCy and the knowledge files, so log formatting can use it in every
+    process, Rasa's included (bot/logs.py)."""
+    spans: list[Span] = []
+    spans += [Span(m.start(), m.end(), "EMAIL", True) for m in EMAIL_RE.finditer(text)]
+    spans += [
+        Span(m.start(), m.end(), "NINO", True)
+        for m in NINO_RE.finditer(text)
+        if not m.group().isdigit()
+    ]
+    for m in PHONE_RE.finditer(text):
+        digits = _digits(m.group())
+        if digits in public_numbers or len(digits) < 10:
+            continue
+        spans.append(Span(m.start(), _rstrip_end(text, m.end()), "PHONE", True))
+    for m in NHS_RE.finditer(text):
+        if _digits(m.group())[0] != "0":
+            spans.append(Span(m.start(), m.end(), "NHS", True))
+    spans += [
+        Span(m.start(), m.end(), "POSTCODE", True)
+        for m in POSTCODE_RE.finditer(text)
+        if any(c.isdigit() for c in m.group()[:4])
+    ]
+    spans += [Span(m.start(), m.end(), "DOB", True) for m in DOB_NUMERIC_RE.finditer(text)]
+    for m in DOB_TEXT_RE.finditer(text):
+        before = text[max(0, m.start() - 25) : m.start()]
+        if BIRTH_CUE_RE.search(before):
+            spans.append(Span(m.start(), m.end(), "DOB", True))
+    spans += [Span(m.start(), m.end(), "ADDRESS", True) for m in ADDRESS_RE.finditer(text)]
+    spans += [Span(m.start(), m.end(), "ADDRESS", True) for m in FLAT_RE.finditer(text)]
+    spans += [Span(m.start(), m.end(), "PLACE", False) for m in STREET_RE.finditer(text)]
+    if places_re:
+        spans += [Span(m.start(), m.end(), "PLACE", True) for m in places_re.finditer(text)]
+    return spans
+
+
+def redact_shapes(text: str) -> str:
+    """Only the pattern layer: for text that is not meant to hold what a user typed (log
+    lines), where loading spaCy for every line would cost more than the line."""
+    if not text:
+        return text
+    text = SURROGATE_RE.sub("\ufffd", text)
+    return _replace(text, _merge(pattern_spans(text)))
+
+
+def _replace(text: str, spans: list[Span]) -> str:
+    out, last = [], 0
+    for span in spans:
+        out.append(text[last : span.start])
+        out.append(f"[{span.kind}]")
+        last = span.end
+    out.append(text[last:])
+    return "".join(out)
 
 
 # -- helpers -------------------------------------------------------------------------------
