@@ -6,17 +6,24 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from typing import Any
 
-from bot import resources
+from bot import logs, metrics, resources
 from bot.knowledge import shared
 from bot.settings import get_settings
 
 
+async def metrics_page(request: Any) -> Any:
+    """Prometheus metrics of this process (bot/metrics.py), on the loopback port Rasa calls."""
+    from sanic import response
+
+    body, content_type = metrics.exposition()
+    return response.raw(body, content_type=content_type)
+
+
 def main() -> int:
-    logging.basicConfig(
-        level=os.environ.get("LOG_LEVEL", "INFO"),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    logs.configure("actions")
+    logs.use_for_sanic("actions")
     try:
         resources.get_contacts()
         resources.get_flows()
@@ -39,6 +46,7 @@ def main() -> int:
     executor = ActionExecutor()
     executor.register_package("actions")
     app = create_app(executor, cors_origins=None)
+    app.add_route(metrics_page, "/metrics", methods=["GET"])
     # One process: the model and index are loaded once, above, and Sanic's worker manager
     # (which would re-import everything in a spawned child) is not needed on loopback.
     app.run(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -9,7 +10,7 @@ from rasa_sdk.events import EventType, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import intent_info, latest_entity, latest_text, never_fails, send
-from bot import resources
+from bot import metrics, resources
 from bot.flows.render import message
 from bot.gaps.hook import Gap, record_answer, record_gap
 from bot.knowledge import shared
@@ -59,6 +60,7 @@ def answer_from_knowledge(
     encode = shared.encoder_for(
         question, tracker.latest_message.get(shared.PARSE_KEY), resources.encode
     )
+    started = time.perf_counter()
     answer = answer_question(
         resources.get_retriever(),
         encode,
@@ -67,6 +69,10 @@ def answer_from_knowledge(
         audience=audience,
         doc_id=doc_id,
     )
+    if not doc_id:  # a document chosen by button is fetched, not searched
+        metrics.RETRIEVAL_SECONDS.observe(time.perf_counter() - started)
+        metrics.RETRIEVAL_SCORE.observe(float((answer.top or {}).get("score", 0.0)))
+    metrics.SEARCHES.labels("answered" if answer.confident else "dont_know").inc()
     if answer.confident:
         send(dispatcher, message(answer.text, buttons=answer.related, sources=answer.sources))
         top = answer.top or {}
@@ -75,6 +81,7 @@ def answer_from_knowledge(
             record_gap(knowledge_gap("low_confidence", tracker, question, top, answer.text))
         return True
     dont_know(dispatcher)
+    metrics.FALLBACKS.labels("dont_know").inc()
     record_gap(knowledge_gap(fallback_reason, tracker, question, answer.top or {}))
     return False
 
@@ -105,6 +112,8 @@ class ActionSearchKnowledge(Action):
     ) -> list[EventType]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         reason = "nlu_fallback" if intent == "nlu_fallback" else "weak_retrieval"
+        if intent == "nlu_fallback":
+            metrics.FALLBACKS.labels("nlu_fallback").inc()
         answer_from_knowledge(dispatcher, tracker, reason)
         return []
 
@@ -120,6 +129,7 @@ class ActionOutOfScope(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        metrics.FALLBACKS.labels("out_of_scope").inc()
         answer_from_knowledge(dispatcher, tracker, "out_of_scope")
         return []
 
@@ -134,5 +144,6 @@ class ActionDefaultFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        metrics.FALLBACKS.labels("core_fallback").inc()
         answer_from_knowledge(dispatcher, tracker, "nlu_fallback")
         return [UserUtteranceReverted()]

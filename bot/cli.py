@@ -108,7 +108,8 @@ def cmd_endpoints(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"ERROR: {exc}", file=sys.stderr)
         return 1
-    print(f"Rasa endpoints written to {path}")
+    if not args.quiet:  # the Procfile's Rasa entry: its output is JSON log lines only
+        print(f"Rasa endpoints written to {path}")
     return 0
 
 
@@ -192,6 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_wait_ready)
     p = sub.add_parser("endpoints", help="write Rasa's endpoints file from the environment")
     p.add_argument("--out", required=True)
+    p.add_argument("--quiet", action="store_true", help="print nothing on success")
     p.set_defaults(func=cmd_endpoints)
     p = sub.add_parser("export-model", help="put the checked ONNX embedding model at a path")
     p.add_argument("--to", required=True)

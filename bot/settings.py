@@ -71,6 +71,9 @@ class Settings:
     # ignored so nobody can dodge a rate limit by sending one).
     proxy_hops: int = field(default_factory=lambda: _int("PROXY_HOPS", 0))
     redis_url: str = field(default_factory=lambda: os.environ.get("REDIS_URL", ""))
+    # The web app's /metrics needs `Authorization: Bearer <METRICS_TOKEN>`; unset, it is served
+    # only to a direct loopback connection (never through a reverse proxy).
+    metrics_token: str = field(default_factory=lambda: os.environ.get("METRICS_TOKEN", ""))
     # Rasa's conversation state (what was typed, unredacted) lives this long after the last
     # turn, in Redis; matches the domain's session_expiration_time (30 minutes).
     conversation_ttl_s: int = field(default_factory=lambda: _int("CONVERSATION_TTL_S", 1800))

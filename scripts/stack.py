@@ -131,7 +131,7 @@ class LocalStack:
                 cmd = " ".join(p.cmdline())
             except psutil.Error:
                 continue
-            if "rasa run" in cmd and "/bin/sh" not in cmd:
+            if "nlu_components.serve run" in cmd and "/bin/sh" not in cmd:
                 groups["rasa"].append(p)
             elif "-m actions" in cmd and "/bin/sh" not in cmd:
                 groups["actions"].append(p)

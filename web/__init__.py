@@ -74,6 +74,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         settings.rasa_urls, settings.rasa_timeout_s, settings.rasa_token
     )
 
+    from web import metrics
+
+    # First, so the timer also starts for requests the rate limiter turns away (429).
+    metrics.init_app(app)
+
     from flask_limiter import Limiter
     from flask_limiter.util import get_remote_address
     from flask_wtf.csrf import CSRFProtect

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.metrics import GAPS_LOGGED
+
 log = logging.getLogger(__name__)
 
 REASONS = {
@@ -55,6 +57,7 @@ def record_gap(gap: Gap) -> None:
     if gap.reason not in REASONS:
         raise ValueError(f"unknown gap reason {gap.reason!r}")
     log.info("gap recorded: reason=%s intent=%s doc=%s", gap.reason, gap.intent, gap.top_document)
+    GAPS_LOGGED.labels(gap.reason).inc()
     for sink in _sinks:
         try:
             sink(gap)

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.gaps.hook import Answered, Gap
 from bot.gaps.models import DocumentUse, GapRecord
 from bot.gaps.redact import redact
+from bot.metrics import GAP_STORE_FAILURES
 
 log = logging.getLogger(__name__)
 
@@ -239,6 +240,7 @@ class GapWriter:
         except (SQLAlchemyError, OSError) as exc:
             if not rows:
                 return
+            GAP_STORE_FAILURES.inc()
             log.warning(
                 "gap store unavailable (%s); %d record(s) kept for retry",
                 type(exc).__name__,

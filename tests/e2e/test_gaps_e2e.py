@@ -168,13 +168,3 @@ def test_dashboard_pages_render_with_data_in_a_browser(browser, stack, trainer, 
     assert page.locator("section.cluster").count() >= 1
     page.screenshot(path=str(artifacts / "dashboard-clusters.png"), full_page=True)
     context.close()
-
-
-def test_service_logs_never_contain_what_the_user_typed(stack):
-    secret_name = "Zebulon Quartermaine-Ashdown"
-    stack.chat(f"{secret_name} at 99 Willowherb Crescent told me about ferret licensing")
-    stack.chat(f"is {secret_name} in danger from cuckooing?")
-    time.sleep(1)
-    log = stack.log.read_text(errors="replace")
-    assert "POST /api/chat" in log, "the log is being written"
-    assert "Zebulon" not in log and "Willowherb" not in log

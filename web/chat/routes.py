@@ -9,6 +9,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from bot.gaps.hook import Gap, record_gap
 from web.chat.validation import BadRequest, parse_chat_request
+from web.metrics import CHAT_TURNS
 from web.rasa_client import RasaUnavailable, normalise
 from web.safety import safety_message
 from web.sessions import is_valid, new_session_id
@@ -20,6 +21,8 @@ log = logging.getLogger(__name__)
 
 def error(message: str, status: int) -> tuple[Response, int]:
     """Every error still carries the numbers a practitioner in a hurry needs."""
+    if request.endpoint == "chat.chat":
+        CHAT_TURNS.labels("rejected").inc()
     return jsonify({"error": message, "messages": [safety_message(message)]}), status
 
 
@@ -66,6 +69,7 @@ def chat() -> Any:
         raw_messages = client.send(session_id, chat_request.message)
     except RasaUnavailable as exc:
         log.warning("chat: Rasa unavailable: %s", exc)
+        CHAT_TURNS.labels("rasa_unavailable").inc()
         return jsonify(
             {
                 "session_id": session_id,
@@ -77,7 +81,10 @@ def chat() -> Any:
     if not messages:
         # Rasa answered but said nothing: typically the action server is down.
         log.warning("chat: empty reply from Rasa (action server down?)")
+        CHAT_TURNS.labels("empty_reply").inc()
         messages = [safety_message("Sorry, I couldn't find an answer just now.")]
+    else:
+        CHAT_TURNS.labels("answered").inc()
     return jsonify({"session_id": session_id, "messages": messages})
 
 
