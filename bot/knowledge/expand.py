@@ -22,10 +22,11 @@ def load_synonyms(path: Path) -> dict[str, str]:
 
 
 def synonym_expansions(query: str, synonyms: dict[str, str]) -> list[str]:
-    """The long forms of the terms the question uses, in the synonyms file's order."""
+    """The long forms of the terms the question uses, in the synonyms file's order. Rasa runs
+    this on every message, so the word-boundary regex is tried only where the term occurs."""
     lowered = query.lower()
     return [
         expansion
         for term, expansion in synonyms.items()
-        if re.search(rf"(?<![a-z0-9]){re.escape(term)}(?![a-z0-9])", lowered)
+        if term in lowered and re.search(rf"(?<![a-z0-9]){re.escape(term)}(?![a-z0-9])", lowered)
     ]
