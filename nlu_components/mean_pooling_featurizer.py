@@ -14,6 +14,8 @@ pass of the model serves both the NLU and the search.
 from __future__ import annotations
 
 import base64
+import os
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -27,14 +29,18 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.utils.tensorflow.model_data import ragged_array_to_ndarray
 
+from bot.knowledge.expand import load_synonyms, synonym_expansions
 from bot.knowledge.hashing import file_sha256
 
 # Where the sentence vector of a typed message is kept for nlu_components/sentence_vector.py,
 # which passes it on to the action server for knowledge search (bot/knowledge/shared.py).
 SENTENCE_VECTOR = "sentence_vector"
-# The loaded ONNX featurizer's way of embedding any text as retrieval does, by model tag, for
-# nlu_components/sentence_vector.py (a question whose search adds spelt-out acronyms).
-EMBEDDERS: dict[str, Any] = {}
+# A question naming an acronym or field term ("what is a LADO") is searched with the long forms
+# appended (bot/knowledge/expand.py). Its vector for the search is computed on a second thread
+# while the main pass runs, and collected here, by message text, by
+# nlu_components/sentence_vector.py once the intent says whether the bot will search.
+EXPANDED: dict[str, Future[dict[str, Any]]] = {}
+_EXPANDED_KEPT = 64  # entries nobody collected (a pipeline without sentence_vector.py) go
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
@@ -43,6 +49,8 @@ class MeanPoolingLanguageModelFeaturizer(LanguageModelFeaturizer):
     _onnx: Any = None
     _fast: Any = None  # the Rust tokenizer of the same vocabulary
     _onnx_tag = ""
+    _pool: ThreadPoolExecutor | None = None
+    _synonyms: dict[str, str] = {}  # noqa: RUF012 - replaced, never mutated
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -93,8 +101,12 @@ class MeanPoolingLanguageModelFeaturizer(LanguageModelFeaturizer):
         self._onnx = onnxruntime.InferenceSession(
             str(path), options, providers=["CPUExecutionProvider"]
         )
-        if self._fast is not None:
-            EMBEDDERS[self._onnx_tag] = self.embed_text
+        knowledge = Path(os.environ.get("KNOWLEDGE_DIR", "knowledge"))
+        self._synonyms = load_synonyms(knowledge / "synonyms.yml")
+        if self._fast is not None and self._synonyms:
+            # ONNX Runtime releases the GIL: on an idle 2-core machine the expanded text's
+            # pass (~3 ms) runs beside the main one instead of after it.
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="expanded-embedding")
 
     def _tokenize_example(self, message: Message, attribute: str) -> tuple[list[Token], list[int]]:
         """Rasa's own loop, with the Rust tokenizer of the same vocabulary instead of the Python
@@ -139,6 +151,7 @@ class MeanPoolingLanguageModelFeaturizer(LanguageModelFeaturizer):
         rather than run the same model on the same text again in the action server: only when
         it is exactly the vector retrieval computes for the text as typed, and only from the
         checked ONNX export, which the vector names by the hash of its file."""
+        self._start_expanded(messages)
         messages = super().process(messages)
         if self._onnx is None:
             return messages
@@ -153,14 +166,29 @@ class MeanPoolingLanguageModelFeaturizer(LanguageModelFeaturizer):
                 message.set(SENTENCE_VECTOR, payload)
         return messages
 
-    def embed_text(self, text: str) -> dict[str, Any]:
+    def _start_expanded(self, messages: list[Message]) -> None:
+        if self._pool is None:
+            return
+        for message in messages:
+            text = message.get(TEXT) or ""
+            extra = synonym_expansions(text, self._synonyms)
+            if not extra or text.startswith("/"):
+                continue
+            if len(EXPANDED) >= _EXPANDED_KEPT:
+                EXPANDED.clear()
+            expanded = f"{text} {' '.join(extra)}"
+            # Tokenised here, on the caller's thread; only the model runs on the other.
+            ids = self._fast.encode(expanded).ids
+            EXPANDED[text] = self._pool.submit(self._embed_ids, expanded, ids)
+
+    def _embed_ids(self, text: str, ids: list[int]) -> dict[str, Any]:
         """`text` embedded exactly as retrieval embeds it (bot/knowledge/embed.py): the whole
         string through the model's tokenizer with [CLS] and [SEP], the mean of every position,
-        L2-normalised; packed as the sentence-vector payload. No truncation here: the action
-        server refuses a vector from more tokens than retrieval reads."""
-        ids = np.asarray([self._fast.encode(text).ids], dtype=np.int64)
-        hidden = self._compute_batch_sequence_features(np.ones_like(ids), ids.tolist())
-        return _payload(hidden[0].mean(axis=0), self._onnx_tag, int(ids.shape[1]))
+        L2-normalised; packed as the sentence-vector payload, naming the text. No truncation
+        here: the action server refuses a vector from more tokens than retrieval reads."""
+        batch = np.asarray([ids], dtype=np.int64)
+        hidden = self._compute_batch_sequence_features(np.ones_like(batch), batch.tolist())
+        return {**_payload(hidden[0].mean(axis=0), self._onnx_tag, len(ids)), "text": text}
 
     def _compute_batch_sequence_features(
         self, batch_attention_mask: np.ndarray, padded_token_ids: list[list[int]]

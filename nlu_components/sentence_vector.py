@@ -11,15 +11,14 @@ whenever they do not match (bot/knowledge/shared.py).
 
 A question naming a field term or acronym ("what is a LADO") is searched with the long forms
 appended (bot/knowledge/expand.py, from the partnership's knowledge/synonyms.yml). For those
-the vector sent is the expanded text's, computed here with the same model, and the payload
-names that text: the action server uses it only if its own expansion is the same string (a
-spelling correction it adds, or a synonyms file changed since Rasa started, make it recompute).
+the vector sent is the expanded text's, which the featurizer computed with the same model on a
+second thread while its main pass ran, and the payload names that text: the action server uses
+it only if its own expansion is the same string (a spelling correction it adds, or a synonyms
+file changed since Rasa started, make it recompute).
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -29,8 +28,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.knowledge.expand import load_synonyms, synonym_expansions
-from nlu_components.mean_pooling_featurizer import EMBEDDERS, SENTENCE_VECTOR
+from nlu_components.mean_pooling_featurizer import EXPANDED, SENTENCE_VECTOR
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -43,8 +41,6 @@ class SentenceVectorForSearch(GraphComponent):
 
     def __init__(self, config: dict[str, Any]) -> None:
         self.intents = set(config["intents"])
-        knowledge = Path(os.environ.get("KNOWLEDGE_DIR", "knowledge"))
-        self.synonyms = load_synonyms(knowledge / "synonyms.yml")
 
     @classmethod
     def create(
@@ -58,17 +54,11 @@ class SentenceVectorForSearch(GraphComponent):
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
+            expanded = EXPANDED.pop(message.get(TEXT) or "", None)
             if (message.get(INTENT) or {}).get(INTENT_NAME_KEY) not in self.intents:
                 message.data.pop(SENTENCE_VECTOR, None)
                 continue
-            vector = self._expanded(message.get(TEXT) or "") or message.get(SENTENCE_VECTOR)
+            vector = (expanded.result() if expanded else None) or message.get(SENTENCE_VECTOR)
             if vector is not None:
                 message.set(SENTENCE_VECTOR, vector, add_to_output=True)
         return messages
-
-    def _expanded(self, text: str) -> dict[str, Any] | None:
-        extra = synonym_expansions(text, self.synonyms)
-        if not extra or len(EMBEDDERS) != 1 or text.startswith("/"):
-            return None
-        expanded = f"{text} {' '.join(extra)}"
-        return {**next(iter(EMBEDDERS.values()))(expanded), "text": expanded}
