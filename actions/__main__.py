@@ -23,7 +23,6 @@ async def metrics_page(request: Any) -> Any:
 
 def main() -> int:
     logs.configure("actions")
-    logs.use_for_sanic("actions")
     try:
         resources.get_contacts()
         resources.get_flows()

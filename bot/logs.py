@@ -22,7 +22,7 @@ Names are not patterns: at DEBUG level Rasa logs each message as received, so wi
 APP_ENV=production every handler drops records below INFO (`ProductionLevel`).
 
 Standard library only (plus bot/gaps/redact.py): Rasa's Python 3.10 process imports this
-module for its `--logging-config-file` (logging-rasa.yml).
+module too (nlu_components/serve.py).
 """
 
 from __future__ import annotations
@@ -67,28 +67,15 @@ USER_TEXT_KEYS = frozenset(
     }
 )
 WITHHELD = "[withheld]"
-# Structured fields our own code passes with `extra=` and the formatter copies as they are.
-FIELDS = (
-    "event",
-    "method",
-    "path",
-    "status",
-    "duration_ms",
-    "action",
-    "intent",
-    "reason",
-    "outcome",
-    "score",
-    "count",
-    "pid",
-)
-_RECORD_ATTRS = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+# Structured fields our own code passes with `extra=` (web/metrics.py's request line) and the
+# formatter copies as they are.
+FIELDS = ("method", "path", "status", "duration_ms")
 
 
 class JsonFormatter(logging.Formatter):
-    def __init__(self, service: str = "", **_: Any) -> None:
+    def __init__(self, service: str = "") -> None:
         super().__init__()
-        self.service = service or os.environ.get("SERVICE_NAME", "")
+        self.service = service
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
@@ -132,15 +119,21 @@ def _scrub_event(event: dict[str, Any]) -> dict[str, Any]:
     for key, value in event.items():
         if key in USER_TEXT_KEYS:
             out[key] = WITHHELD
-        elif key == "level":
-            continue  # ours says the same
-        elif isinstance(value, str):
-            out[key] = redact_shapes(value)
-        elif isinstance(value, dict | list):
-            out[key] = json.loads(redact_shapes(json.dumps(value, default=str)))
-        else:
-            out[key] = value
+        elif key != "level":  # ours says the same
+            out[key] = _scrub(value)
     return out
+
+
+def _scrub(value: Any) -> Any:
+    """Every string inside a (JSON) value, keys included, through the redaction patterns; a
+    string at a time, so a replacement can never break the structure around it."""
+    if isinstance(value, str):
+        return redact_shapes(value)
+    if isinstance(value, dict):
+        return {redact_shapes(str(k)): _scrub(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v) for v in value]
+    return value
 
 
 class ProductionLevel(logging.Filter):
@@ -197,9 +190,10 @@ def configure(service: str) -> None:
 
 def use_for_sanic(service: str) -> None:
     """Sanic configures its own loggers when an app is created (from `LOGGING_CONFIG_DEFAULTS`:
-    plain text on stdout and stderr, Rasa's server among them); this makes that default ours,
-    so its lines are JSON too. The root logger is left out: configuring it again would drop
-    the handler `configure` gave it."""
+    plain text on stdout and stderr), as Rasa's server does; this makes that default ours, so
+    its lines are JSON too. (rasa_sdk's app is created with `configure_logging=False`: Sanic's
+    loggers there have no handlers and reach the root's JSON one.) The root logger is left
+    out: configuring it again would drop the handler `configure` gave it."""
     import sanic.log
 
     config = dict_config(service)

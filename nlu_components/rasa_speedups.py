@@ -1,4 +1,4 @@
-"""Four measured fixes to Rasa 3.6.21 itself, applied when Rasa imports our components.
+"""Three measured fixes to Rasa 3.6.21 itself, applied when Rasa imports our components.
 
 1. Rasa checks every action server reply with `jsonschema.validate(result, schema)`, which first
 validates the (large, constant) event schema against the JSON-Schema meta-schema and builds a

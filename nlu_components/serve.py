@@ -13,7 +13,6 @@ this package's components has imported TensorFlow already.)
 
 from __future__ import annotations
 
-import logging.config
 import sys
 
 import rasa.utils.io
@@ -23,8 +22,7 @@ from bot import logs
 
 
 def main() -> None:
-    logging.config.dictConfig(logs.dict_config("rasa"))
-    logging.captureWarnings(True)
+    logs.configure("rasa")
     logs.use_for_sanic("rasa")
     rasa.utils.io.configure_colored_logging = lambda loglevel: None  # type: ignore[assignment]
     rasa.utils.log_utils.FORCE_JSON_LOGGING = "1"  # type: ignore[assignment]

@@ -63,6 +63,7 @@ def test_rasa_structlog_events_lose_the_user_text_keys(capture):
         "text": "Kayleigh Brennan said her stepdad hits her",
         "parse_data_entities": [{"value": "Kayleigh"}],
         "sender_id": "abc",
+        "slots": [{"name": "callback", "value": "ring 07700 900461"}],
         "level": "error",
     }
     logging.getLogger("rasa.core.channels.rest").error(json.dumps(event))
@@ -70,6 +71,7 @@ def test_rasa_structlog_events_lose_the_user_text_keys(capture):
     assert entry["event"] == "rest.message.received.failure" and entry["sender_id"] == "abc"
     assert entry["text"] == logs.WITHHELD and entry["parse_data_entities"] == logs.WITHHELD
     assert "Kayleigh" not in capture.getvalue()
+    assert entry["slots"] == [{"name": "callback", "value": "ring [PHONE]"}]  # nested, still JSON
     assert entry["level"] == "error"
 
 
