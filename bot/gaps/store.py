@@ -20,7 +20,9 @@ import logging
 import os
 import queue
 import threading
+import time
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -120,16 +122,18 @@ class GapStore:
         rows = [r for r in rows if r.get("kind") != "answer"]
         with self.session() as session, session.begin():
             for use in uses:
+                count = int(use.get("count", 1))
                 # Increment in SQL so two writers never lose a count.
                 bumped = session.execute(
                     update(DocumentUse)
                     .where(DocumentUse.doc_id == use["doc_id"])
                     .values(
-                        answers=DocumentUse.answers + 1, last_answered_at=dt.datetime.now(dt.UTC)
+                        answers=DocumentUse.answers + count,
+                        last_answered_at=dt.datetime.now(dt.UTC),
                     )
                 )
                 if not bumped.rowcount:
-                    session.add(DocumentUse(doc_id=use["doc_id"], answers=1))
+                    session.add(DocumentUse(doc_id=use["doc_id"], answers=count))
             keys = [r["record_key"] for r in rows]
             existing = set(
                 session.scalars(select(GapRecord.record_key).where(GapRecord.record_key.in_(keys)))
@@ -190,18 +194,28 @@ class GapStore:
 
 _STOP = object()
 _TICK = object()
+_FLUSH = object()
 
 
 class GapWriter:
     """The sink registered with bot.gaps.hook: redacts on the caller's thread (so nothing
     unredacted is ever queued), writes on a background thread, spools when the store fails
-    and replays the spool on the next successful write or every `retry_s` seconds."""
+    and replays the spool on the next successful write or every `retry_s` seconds.
 
-    def __init__(self, store: GapStore, retry_s: float = 5.0) -> None:
+    Gap records are written as soon as they arrive. Answer counts (which documents were
+    given, for the dashboard's knowledge health) are added up and written with the next gap,
+    or `count_every_s` seconds after the first one: a database write per answer cost ~0.9 ms
+    of CPU on this thread, taken from the answer being sent. A process killed outright loses
+    at most those seconds of counts, never a gap record."""
+
+    def __init__(self, store: GapStore, retry_s: float = 5.0, count_every_s: float = 5.0) -> None:
         self.store = store
         self.retry_s = retry_s
+        self.count_every_s = count_every_s
         self._queue: queue.Queue[Any] = queue.Queue()
         self._backlog: list[dict[str, Any]] = []
+        self._counts: Counter[str] = Counter()
+        self._counts_due: float | None = None  # monotonic time the held counts are written by
         self._thread = threading.Thread(target=self._run, name="gap-writer", daemon=True)
         self._thread.start()
         atexit.register(self.close)
@@ -212,10 +226,15 @@ class GapWriter:
         else:
             self._queue.put(self.store.prepare(event))
 
+    def _wait_s(self) -> float:
+        if self._counts_due is None:
+            return self.retry_s
+        return max(0.0, min(self.retry_s, self._counts_due - time.monotonic()))
+
     def _run(self) -> None:
         while True:
             try:
-                items = [self._queue.get(timeout=self.retry_s)]
+                items = [self._queue.get(timeout=self._wait_s())]
             except queue.Empty:
                 items = [_TICK]
             while True:
@@ -223,8 +242,25 @@ class GapWriter:
                     items.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
-            rows = [i for i in items if i is not _STOP and i is not _TICK]
-            self._write(rows)
+            rows = []
+            for item in items:
+                if isinstance(item, dict) and item.get("kind") == "answer":
+                    self._counts[item["doc_id"]] += 1
+                    if self._counts_due is None:
+                        self._counts_due = time.monotonic() + self.count_every_s
+                elif isinstance(item, dict):
+                    rows.append(item)
+            forced = any(i is _STOP or i is _FLUSH for i in items)
+            due = self._counts_due is not None and time.monotonic() >= self._counts_due
+            if rows or forced or due or items == [_TICK]:
+                if self._counts and (rows or forced or due):
+                    rows += [
+                        {"kind": "answer", "doc_id": doc_id, "count": n}
+                        for doc_id, n in self._counts.items()
+                    ]
+                    self._counts.clear()
+                    self._counts_due = None
+                self._write(rows)
             for item in items:
                 if item is not _TICK:
                     self._queue.task_done()
@@ -252,7 +288,9 @@ class GapWriter:
                 self._backlog = rows  # disk full too: hold them in memory and retry
 
     def flush(self) -> None:
-        """Block until everything queued so far has been written or spooled."""
+        """Block until everything queued so far, answer counts included, has been written or
+        spooled."""
+        self._queue.put(_FLUSH)
         self._queue.join()
 
     def close(self) -> None:

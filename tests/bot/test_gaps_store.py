@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import multiprocessing
 import sqlite3
+import time
 
 import numpy as np
 import pytest
@@ -120,6 +121,36 @@ def test_processes_sharing_one_spool_while_another_replays_lose_nothing(store):
     assert replayed == 450
     assert count(store) == 450
     assert not store.has_spool()
+
+
+def uses(store) -> dict[str, int]:
+    with store.session() as s:
+        return {d.doc_id: d.answers for d in s.scalars(select(DocumentUse))}
+
+
+def test_answer_counts_are_added_up_and_written_with_the_next_gap_or_when_due(store):
+    writer = GapWriter(store, count_every_s=3600)
+    for doc in ("a/one", "a/one", "b/two"):
+        writer(Answered(doc, 0.7))
+    writer(Gap(reason="weak_retrieval", text="what about ferrets", conversation_id="c"))
+    writer._queue.join()  # the gap is written; the counts go with it, not one write each
+    assert uses(store) == {"a/one": 2, "b/two": 1}
+    assert count(store) == 1
+
+    writer(Answered("a/one", 0.7))
+    writer._queue.join()
+    assert uses(store) == {"a/one": 2, "b/two": 1}  # held: no gap yet, not due for an hour
+    writer.close()  # a clean exit writes what is held
+    assert uses(store) == {"a/one": 3, "b/two": 1}
+
+    due = GapWriter(store, count_every_s=0.2)
+    due(Answered("b/two", 0.7))
+    for _ in range(100):
+        if uses(store)["b/two"] == 2:
+            break
+        time.sleep(0.05)
+    assert uses(store)["b/two"] == 2  # written when due, with no flush and no gap
+    due.close()
 
 
 def test_document_use_counts_and_exports(store):
