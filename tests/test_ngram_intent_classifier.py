@@ -49,3 +49,60 @@ def test_skin_tones_and_variation_selectors_do_not_change_an_emoji():
     out = run_in_rasa_venv(CHECK)
     assert "text ok 👍 ✔\n" in out, out
     assert out.strip().splitlines()[-1] == "intents affirm affirm affirm feedback_negative", out
+
+
+KNN_CHECK = textwrap.dedent(
+    """
+    import tempfile
+    from pathlib import Path
+    import numpy as np
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.shared.nlu.training_data.features import Features
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+    from nlu_components.ngram_intent_classifier import NgramSentenceIntentClassifier as C
+
+    def message(text, vector, intent=None):
+        m = Message.build(text=text, intent=intent)
+        m.add_features(Features(np.array([vector], float), "sentence", "text", "test"))
+        return m
+
+    rng = np.random.default_rng(0)
+    axes = {"affirm": 0, "deny": 1, "stop": 2}
+    examples = []
+    for intent, axis in axes.items():
+        for i in range(6):
+            vector = rng.normal(0, 0.1, 4)
+            vector[axis] += 3
+            examples.append(message(f"{intent} {i}", vector, intent))
+    storage = LocalModelStorage(Path(tempfile.mkdtemp()))
+    context = ExecutionContext(GraphSchema({}), "t")
+    for weight in (0.2, 0.0):
+        resource = Resource(f"classifier{weight}")
+        config = {**C.get_default_config(), "calibration_folds": 2, "knn_weight": weight}
+        C.create(config, storage, resource, context).train(TrainingData(examples))
+        loaded = C.load(config, storage, resource, context)
+        if weight:
+            vote = loaded._knn_vote(np.array([0.2, 0.1, 2.0, 0.0]))
+            print("vote", loaded.model["clf"].classes_[vote.argmax()], round(vote.sum(), 6))
+        else:
+            print("no vectors", loaded.model["knn_vectors"] is None)
+        test = message("something new", [0.1, 2.5, 0.2, 0.0])
+        loaded.process([test])
+        ranking = test.get("intent_ranking")
+        total = sum(r["confidence"] for r in ranking)
+        print("intent", test.get("intent")["name"], round(total, 6))
+    """
+)
+
+
+def test_nearest_neighbour_vote_is_a_distribution_blended_into_the_ranking():
+    out = run_in_rasa_venv(KNN_CHECK).strip().splitlines()
+    assert out[-4:] == [
+        "vote stop 1.0",
+        "intent deny 1.0",
+        "no vectors True",
+        "intent deny 1.0",
+    ], out
