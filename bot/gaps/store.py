@@ -195,6 +195,7 @@ class GapStore:
 _STOP = object()
 _TICK = object()
 _FLUSH = object()
+_WAKE = object()
 
 
 class GapWriter:
@@ -203,10 +204,11 @@ class GapWriter:
     and replays the spool on the next successful write or every `retry_s` seconds.
 
     Gap records are written as soon as they arrive. Answer counts (which documents were
-    given, for the dashboard's knowledge health) are added up and written with the next gap,
-    or `count_every_s` seconds after the first one: a database write per answer cost ~0.9 ms
-    of CPU on this thread, taken from the answer being sent. A process killed outright loses
-    at most those seconds of counts, never a gap record."""
+    given, for the dashboard's knowledge health) are added up on the caller's thread and
+    written with the next gap, or `count_every_s` seconds after the first one: a database write
+    per answer cost ~0.9 ms of CPU on the writer thread, and waking that thread for each answer
+    took the GIL from the answer being sent. A process killed outright loses at most those
+    seconds of counts, never a gap record."""
 
     def __init__(self, store: GapStore, retry_s: float = 5.0, count_every_s: float = 5.0) -> None:
         self.store = store
@@ -215,6 +217,7 @@ class GapWriter:
         self._queue: queue.Queue[Any] = queue.Queue()
         self._backlog: list[dict[str, Any]] = []
         self._counts: Counter[str] = Counter()
+        self._counts_lock = threading.Lock()
         self._counts_due: float | None = None  # monotonic time the held counts are written by
         self._thread = threading.Thread(target=self._run, name="gap-writer", daemon=True)
         self._thread.start()
@@ -222,14 +225,28 @@ class GapWriter:
 
     def __call__(self, event: Gap | Answered) -> None:
         if isinstance(event, Answered):
-            self._queue.put({"kind": "answer", "doc_id": event.doc_id[:200]})
+            with self._counts_lock:
+                self._counts[event.doc_id[:200]] += 1
+                first = self._counts_due is None
+                if first:
+                    self._counts_due = time.monotonic() + self.count_every_s
+            if first:  # the writer then waits no longer than the counts are due
+                self._queue.put(_WAKE)
         else:
             self._queue.put(self.store.prepare(event))
 
     def _wait_s(self) -> float:
-        if self._counts_due is None:
+        due = self._counts_due
+        if due is None:
             return self.retry_s
-        return max(0.0, min(self.retry_s, self._counts_due - time.monotonic()))
+        return max(0.0, min(self.retry_s, due - time.monotonic()))
+
+    def _take_counts(self) -> list[dict[str, Any]]:
+        with self._counts_lock:
+            rows = [{"kind": "answer", "doc_id": d, "count": n} for d, n in self._counts.items()]
+            self._counts.clear()
+            self._counts_due = None
+        return rows
 
     def _run(self) -> None:
         while True:
@@ -242,24 +259,12 @@ class GapWriter:
                     items.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
-            rows = []
-            for item in items:
-                if isinstance(item, dict) and item.get("kind") == "answer":
-                    self._counts[item["doc_id"]] += 1
-                    if self._counts_due is None:
-                        self._counts_due = time.monotonic() + self.count_every_s
-                elif isinstance(item, dict):
-                    rows.append(item)
+            rows = [i for i in items if isinstance(i, dict)]
             forced = any(i is _STOP or i is _FLUSH for i in items)
-            due = self._counts_due is not None and time.monotonic() >= self._counts_due
-            if rows or forced or due or items == [_TICK]:
-                if self._counts and (rows or forced or due):
-                    rows += [
-                        {"kind": "answer", "doc_id": doc_id, "count": n}
-                        for doc_id, n in self._counts.items()
-                    ]
-                    self._counts.clear()
-                    self._counts_due = None
+            due = self._counts_due
+            if rows or forced or (due is not None and time.monotonic() >= due):
+                rows += self._take_counts()
+            if rows or items == [_TICK]:
                 self._write(rows)
             for item in items:
                 if item is not _TICK:
