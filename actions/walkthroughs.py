@@ -10,13 +10,17 @@ from rasa_sdk.events import ActiveLoop, EventType, Restarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import latest_entity, never_fails, send
+from actions.common import latest_entity, latest_text, never_fails, send
+from actions.knowledge import answer_from_knowledge
 from bot import resources
 from bot.flows.model import Flow
 from bot.flows.render import message, render_referral, render_stage, stage_count
 from bot.gaps.hook import Gap, record_gap
+from bot.questions import looks_like_question
 
 FORMS = {"referral_form": "referral", "escalation_form": "escalation"}
+# What runs just before a form's first question when the practitioner starts a walkthrough.
+STARTING_ACTIONS = {"action_listen", "action_start_referral"}
 MAIN_MENU = [
     {"title": "Make a referral", "payload": "/make_referral"},
     {"title": "Escalate a disagreement", "payload": "/escalate"},
@@ -99,13 +103,25 @@ class AskFlowQuestion(Action):
         flow = flow_for_form(self.form)
         question = flow.question(self.slot)
         first = self.slot == flow.required_slots(slot_values(flow, tracker))[0]
+        # The intro belongs to the turn that starts the walkthrough. Asked again after an
+        # interruption ("what is the MAC form?") or "back", the question comes alone.
+        starting = _action_before(tracker, self.form) in STARTING_ACTIONS
         text = (
             f"{flow.intro}\n\n{question.text}"
-            if first and not slot_values(flow, tracker)
+            if first and starting and not slot_values(flow, tracker)
             else question.text
         )
         send(dispatcher, message(text, buttons=flow.buttons(self.slot)))
         return []
+
+
+def _action_before(tracker: Tracker, form: str) -> str | None:
+    """The action that ran before the form now asking: Rasa hands an ask action a tracker
+    whose last action is the form itself."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "action" and event.get("name") != form:
+            return event.get("name")
+    return None
 
 
 def _ask_actions() -> dict[str, type[AskFlowQuestion]]:
@@ -184,6 +200,21 @@ class ActionWalkthroughBack(Action):
         form = tracker.active_loop_name
         if form not in FORMS:
             stage = tracker.get_slot("escalation_stage")
+            if stage and int(stage) <= 1 and tracker.get_slot("escalation_topic"):
+                # Before stage 1 came the form's one question; offer it again by button
+                # rather than re-showing stage 1 as if "back" had not been heard.
+                send(
+                    dispatcher,
+                    message(
+                        "That's the first stage. To pick a different kind of disagreement, "
+                        "start the escalation again; or carry on from stage 1.",
+                        buttons=[
+                            {"title": "Choose the disagreement again", "payload": "/escalate"},
+                            {"title": "Still not resolved: next stage", "payload": "/next_step"},
+                        ],
+                    ),
+                )
+                return []
             if stage and tracker.get_slot("escalation_topic"):
                 # Back from escalation stage N shows stage N-1 again: re-run the step as if
                 # stage N-2 had been the last one shown (it sets the stage slot itself).
@@ -210,6 +241,32 @@ def _with_stage(tracker: Tracker, stage: int) -> Tracker:
     copy = tracker.copy()
     copy.slots["escalation_stage"] = float(stage) if stage else None
     return copy
+
+
+class ActionWalkthroughContinue(Action):
+    """The practitioner asked for the walkthrough they are already in. Starting it again would
+    throw their answers away; a question ("what is the MAC form?", often classed as
+    make_referral) gets its answer; anything else a note that we carry on. The form then
+    asks its current question again (data/rules/)."""
+
+    def name(self) -> str:
+        return "action_walkthrough_continue"
+
+    @never_fails
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        if looks_like_question(latest_text(tracker)):
+            answer_from_knowledge(dispatcher, tracker, "weak_retrieval")
+        else:
+            send(
+                dispatcher,
+                message(
+                    "We're already in this walkthrough, so let's carry on from where we were. "
+                    'Say "start again" to begin afresh, or "stop" to leave it.'
+                ),
+            )
+        return []
 
 
 class ActionWalkthroughStop(Action):
@@ -269,6 +326,20 @@ class ActionStartReferral(Action):
         if audience in {"children", "adults"}:
             events.append(SlotSet("referral_audience", audience))
         return events
+
+
+class ActionStartEscalation(Action):
+    """A new escalation starts from its question: stages left over from an earlier one would
+    complete the form at once and skip to the stage after them."""
+
+    def name(self) -> str:
+        return "action_start_escalation"
+
+    @never_fails
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        return [SlotSet("escalation_topic", None), SlotSet("escalation_stage", None)]
 
 
 class ActionRestart(Action):

@@ -6,12 +6,24 @@ from actions.walkthroughs import (
     ASK_ACTIONS,
     ActionEscalationStep,
     ActionReferralOutcome,
+    ActionStartEscalation,
     ActionStartReferral,
     ActionWalkthroughBack,
+    ActionWalkthroughContinue,
     ActionWalkthroughStop,
     ValidateReferralForm,
 )
 from tests.actions.conftest import make_tracker
+
+
+def asked_by(form: str, after: str) -> list[dict]:
+    """The events an ask action sees: Rasa appends the form's own run to the conversation."""
+    return [
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": "..."},
+        {"event": "action", "name": after},
+        {"event": "action", "name": form},
+    ]
 
 
 def slot_events(events):
@@ -81,7 +93,12 @@ def test_ask_actions_exist_for_every_flow_question(flows):
 
 
 def test_first_question_has_the_intro_and_buttons(run_action):
-    tracker = make_tracker("make a referral", intent="make_referral", active_loop="referral_form")
+    tracker = make_tracker(
+        "make a referral",
+        intent="make_referral",
+        active_loop="referral_form",
+        events=asked_by("referral_form", after="action_start_referral"),
+    )
     action = ASK_ACTIONS["referral_danger"]()
     _, messages = run_action(action, tracker)
     assert "walk you through" in messages[0]["text"]
@@ -89,6 +106,20 @@ def test_first_question_has_the_intro_and_buttons(run_action):
         '/inform{"choice": "yes"}',
         '/inform{"choice": "no"}',
     ]
+
+
+def test_first_question_asked_again_after_an_interruption_comes_without_the_intro(
+    run_action, flows
+):
+    tracker = make_tracker(
+        "escalate a case",
+        intent="escalate",
+        active_loop="escalation_form",
+        events=asked_by("escalation_form", after="action_walkthrough_continue"),
+    )
+    _, messages = run_action(ASK_ACTIONS["escalation_topic"](), tracker)
+    assert messages[0]["text"] == flows["escalation"].question("escalation_topic").text
+    assert len(messages[0]["buttons"]) == 4
 
 
 def test_referral_outcome_sends_route_checklist_feedback_and_summary_then_resets(run_action):
@@ -171,3 +202,52 @@ def test_back_during_escalation_shows_the_previous_stage(run_action):
     events, messages = run_action(ActionWalkthroughBack(), tracker)
     assert "Stage 1 of 3" in "\n".join(m["text"] for m in messages)
     assert slot_events(events) == {"escalation_stage": 1.0}
+
+
+def test_back_from_the_first_escalation_stage_offers_the_topic_question_again(run_action):
+    tracker = make_tracker(
+        "back",
+        intent="go_back",
+        slots={"escalation_topic": "case_closed", "escalation_stage": 1.0},
+    )
+    events, messages = run_action(ActionWalkthroughBack(), tracker)
+    assert events == []  # stage 1 stays current: "next stage" still works
+    assert "Stage 1" not in messages[0]["text"]
+    payloads = [b["payload"] for b in messages[0]["buttons"]]
+    assert payloads == ["/escalate", "/next_step"]
+
+
+def test_asking_for_the_walkthrough_again_mid_way_keeps_the_answers(run_action):
+    tracker = make_tracker(
+        "make a referral",
+        intent="make_referral",
+        slots={"referral_danger": "no", "requested_slot": "referral_audience"},
+        active_loop="referral_form",
+    )
+    events, messages = run_action(ActionWalkthroughContinue(), tracker)
+    assert events == []
+    assert "carry on" in messages[0]["text"]
+
+
+def test_a_question_classed_as_the_walkthrough_intent_is_answered(run_action):
+    tracker = make_tracker(
+        "what is the MAC form",
+        intent="make_referral",
+        slots={"referral_danger": "no", "requested_slot": "referral_audience"},
+        active_loop="referral_form",
+    )
+    events, messages = run_action(ActionWalkthroughContinue(), tracker)
+    assert events == []
+    assert "Multi-Agency Contact" in messages[0]["text"]
+    assert messages[0]["custom"]["sources"]
+
+
+def test_a_new_escalation_forgets_the_stage_an_earlier_one_reached(run_action):
+    tracker = make_tracker(
+        "how do I escalate",
+        intent="escalate",
+        slots={"escalation_topic": "threshold", "escalation_stage": 2.0},
+    )
+    events, messages = run_action(ActionStartEscalation(), tracker)
+    assert slot_events(events) == {"escalation_topic": None, "escalation_stage": None}
+    assert messages == []

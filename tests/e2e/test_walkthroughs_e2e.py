@@ -75,3 +75,36 @@ def test_full_escalation_with_interruption(stack):
     assert "Stage 3 of 3" in text
     assert "Escalation Process" in text
     assert any(m["copy"] for m in r["messages"])
+
+
+def test_asking_about_the_walkthrough_mid_way_keeps_the_answers_given(stack):
+    """ "What is the MAC form?" mid-referral is classed as make_referral: it must be answered
+    and the walkthrough carry on from the same question, not start again."""
+    r = stack.chat("I need to make a referral")
+    sid = r["session_id"]
+    r = stack.chat("no", sid)
+    r = stack.chat("a child", sid)
+    assert "opening hours" in all_text(r)
+    r = stack.chat("what is the MAC form", sid)
+    text = all_text(r)
+    assert "Multi-Agency Contact" in text
+    assert "opening hours" in text and "First, is anyone" not in text
+    r = stack.chat("make a referral", sid)
+    text = all_text(r)
+    assert "already in this walkthrough" in text
+    assert "opening hours" in text and "First, is anyone" not in text
+    r = stack.chat("in office hours", sid)
+    assert "agreement" in all_text(r)
+
+
+def test_back_from_the_first_escalation_stage_offers_the_topics_again(stack):
+    r = stack.chat("how do I escalate")
+    sid = r["session_id"]
+    r = stack.chat(button_payload(r, "threshold decision"), sid)
+    assert "Stage 1 of 3" in all_text(r)
+    r = stack.chat("back", sid)
+    assert "Stage 1 of 3" not in all_text(r)
+    r = stack.chat(button_payload(r, "Choose the disagreement again"), sid)
+    assert "What is the disagreement about?" in all_text(r)
+    r = stack.chat(button_payload(r, "plan is not progressing"), sid)
+    assert "Stage 1 of 3" in all_text(r)
