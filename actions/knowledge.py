@@ -17,8 +17,6 @@ from bot.knowledge import shared
 from bot.knowledge.answer import answer_question
 from bot.settings import get_settings
 
-# Answers this close above the cut-off are shown but also listed for trainers to check.
-LOW_MARGIN = 0.05
 SUGGESTED_TOPICS = [
     {"title": "Make a referral", "payload": "/make_referral"},
     {"title": "Escalate a disagreement", "payload": "/escalate"},
@@ -77,7 +75,7 @@ def answer_from_knowledge(
         send(dispatcher, message(answer.text, buttons=answer.related, sources=answer.sources))
         top = answer.top or {}
         record_answer(str(top.get("doc_id", "")), float(top.get("score", 0.0)))
-        if not doc_id and float(top.get("score", 1.0)) < min_score + LOW_MARGIN:
+        if answer.tentative:
             record_gap(knowledge_gap("low_confidence", tracker, question, top, answer.text))
         return True
     dont_know(dispatcher)

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from bot.knowledge import embed
-from bot.knowledge.answer import answer_question
+from bot.knowledge.answer import LOW_MARGIN, TENTATIVE, answer_question
 from bot.knowledge.ingest import ingest
 from bot.knowledge.search import IndexError_, Retriever, expand_query, tokenize
 from bot.settings import get_settings
@@ -67,6 +67,15 @@ def test_answer_carries_passage_title_and_source(retriever, encode):
     assert "Cuckooing" in answer.text
     assert answer.sources[0]["url"].startswith("http")
     assert len(answer.related) <= 2
+
+
+def test_an_answer_just_above_the_cut_off_says_it_is_tentative(retriever, encode):
+    top = retriever.search("what is cuckooing", encode, k=1)[0].score
+    near = answer_question(retriever, encode, "what is cuckooing", top - LOW_MARGIN / 2)
+    clear = answer_question(retriever, encode, "what is cuckooing", top - LOW_MARGIN * 2)
+    assert near.confident and near.tentative and near.text.startswith(TENTATIVE)
+    assert clear.confident and not clear.tentative and "not sure" not in clear.text
+    assert near.text.endswith(clear.text)  # the same passage, only the caveat added
 
 
 def test_incremental_ingest_reuses_unchanged_vectors(tmp_path):
