@@ -185,6 +185,12 @@ def _check_shapes(name: str, data: dict[str, Any]) -> None:
         if any(not isinstance(c, str | int) for c in value or []):
             raise FlowError(f"{name}: contacts of {what} must be contact ids")
 
+    def source(value: Any, what: str) -> None:
+        kind(value, dict, what)
+        if value is not None and not all(isinstance(value.get(k), str) for k in ("title", "url")):
+            raise FlowError(f"{name}: {what} needs a title and a url")
+
+    source(data.get("source"), "source")
     kind(data["questions"], list, "questions")
     for i, q in enumerate(data["questions"]):
         if isinstance(q, dict):
@@ -202,9 +208,13 @@ def _check_shapes(name: str, data: dict[str, Any]) -> None:
         if not outcome:
             raise FlowError(f"{name}: outcome #{i + 1} is empty")
         kind(outcome.get("when"), dict, f"'when' of outcome #{i + 1}")
+        source(outcome.get("source"), f"'source' of outcome #{i + 1}")
         contact_ids(outcome.get("contacts"), f"outcome #{i + 1}")
     for key, ids in (data.get("category_contacts") or {}).items():
         contact_ids(ids, f"category {key}")
+    for key, block in (data.get("feedback") or {}).items():
+        kind(block, dict, f"feedback {key}")
+        source(block.get("source"), f"'source' of feedback {key}")
 
 
 def load_flows(directory: Path) -> dict[str, Flow]:

@@ -75,7 +75,9 @@ def render_referral(
     messages = [
         message(
             f"{outcome['route']}\n\n{numbered}",
-            sources=_source(data.get("source")),
+            # An outcome may cite its own page (adults: the adult procedures, not the
+            # children's "worried about a child" page the flow as a whole cites).
+            sources=_source(outcome.get("source") or data.get("source")),
             contacts=route_contacts,
         )
     ]

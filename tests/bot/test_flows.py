@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -69,9 +70,16 @@ def test_adult_route_flags_the_unconfirmed_detail(flows, contacts):
         "referral_consent": "sought",
         "referral_category": "abuse_neglect",
     }
-    text = "\n".join(m["text"] for m in render_referral(flows["referral"], answers, contacts))
+    messages = render_referral(flows["referral"], answers, contacts)
+    text = "\n".join(m["text"] for m in messages)
     assert "not confirmed" in text
     assert "01926 412080" in text
+    # The adult route cites the adult procedures, not the flow's children's page.
+    urls = [s["url"] for s in messages[0]["sources"]]
+    assert urls and all("safeguarding-adults" in u for u in urls)
+    children = dict(answers, referral_audience="children", referral_hours="in_hours")
+    first = render_referral(flows["referral"], children, contacts)[0]
+    assert first["sources"][0]["url"] == flows["referral"].data["source"]["url"]
 
 
 def test_escalation_gives_no_warwickshire_timescales_and_ends_with_the_protocol(flows):
@@ -109,4 +117,30 @@ def test_flow_without_questions_is_refused(tmp_path):
     path = tmp_path / "y.yml"
     path.write_text("id: y\nform: f\ntitle: t\nintro: i\n")
     with pytest.raises(FlowError, match="questions"):
+        load_flow(path)
+
+
+@pytest.mark.parametrize(
+    "patch, what",
+    [
+        ({"source": {"title": "no url"}}, "source needs a title and a url"),
+        ({"source": "https://example.org"}, "source must be a mapping"),
+        (
+            {"outcomes": [{"when": {"a": "p"}, "route": "r", "source": {"url": "u"}}]},
+            "'source' of outcome #1 needs a title and a url",
+        ),
+        ({"feedback": {"children": {"source": []}}}, "'source' of feedback children must be"),
+    ],
+)
+def test_a_source_without_title_and_url_is_refused_at_load(tmp_path, patch, what):
+    flow = {
+        "id": "z",
+        "form": "z_form",
+        "title": "Z",
+        "intro": "i",
+        "questions": [{"slot": "a", "text": "?", "options": [{"id": "p", "title": "P"}]}],
+    }
+    path = tmp_path / "z.yml"
+    path.write_text(yaml.safe_dump({**flow, **patch}))
+    with pytest.raises(FlowError, match=re.escape(what)):
         load_flow(path)
