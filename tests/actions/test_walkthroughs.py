@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pytest
 from rasa_sdk.executor import ActionExecutor
 
 from actions.walkthroughs import (
@@ -193,53 +194,42 @@ def test_escalation_goes_stage_by_stage_and_ends_with_the_protocol(run_action):
     assert slot_events(events)["escalation_topic"] is None
 
 
+def back_at_stage(run_action, stage: float):
+    slots = {"escalation_topic": "threshold", "escalation_stage": stage}
+    return run_action(ActionWalkthroughBack(), make_tracker("back", "go_back", slots=slots))
+
+
 def test_back_during_escalation_shows_the_previous_stage(run_action):
-    tracker = make_tracker(
-        "go back",
-        intent="go_back",
-        slots={"escalation_topic": "threshold", "escalation_stage": 2.0},
-    )
-    events, messages = run_action(ActionWalkthroughBack(), tracker)
+    events, messages = back_at_stage(run_action, 2.0)
     assert "Stage 1 of 3" in "\n".join(m["text"] for m in messages)
     assert slot_events(events) == {"escalation_stage": 1.0}
 
 
 def test_back_from_the_first_escalation_stage_offers_the_topic_question_again(run_action):
-    tracker = make_tracker(
-        "back",
-        intent="go_back",
-        slots={"escalation_topic": "case_closed", "escalation_stage": 1.0},
-    )
-    events, messages = run_action(ActionWalkthroughBack(), tracker)
+    events, messages = back_at_stage(run_action, 1.0)
     assert events == []  # stage 1 stays current: "next stage" still works
     assert "Stage 1" not in messages[0]["text"]
     payloads = [b["payload"] for b in messages[0]["buttons"]]
     assert payloads == ["/escalate", "/next_step"]
 
 
-def test_asking_for_the_walkthrough_again_mid_way_keeps_the_answers(run_action):
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("make a referral", "carry on"),  # said again: the walkthrough carries on
+        ("what is the MAC form", "Multi-Agency Contact"),  # a question: answered
+    ],
+)
+def test_the_walkthrough_intent_mid_walkthrough_keeps_the_answers(run_action, text, expected):
     tracker = make_tracker(
-        "make a referral",
+        text,
         intent="make_referral",
         slots={"referral_danger": "no", "requested_slot": "referral_audience"},
         active_loop="referral_form",
     )
     events, messages = run_action(ActionWalkthroughContinue(), tracker)
-    assert events == []
-    assert "carry on" in messages[0]["text"]
-
-
-def test_a_question_classed_as_the_walkthrough_intent_is_answered(run_action):
-    tracker = make_tracker(
-        "what is the MAC form",
-        intent="make_referral",
-        slots={"referral_danger": "no", "requested_slot": "referral_audience"},
-        active_loop="referral_form",
-    )
-    events, messages = run_action(ActionWalkthroughContinue(), tracker)
-    assert events == []
-    assert "Multi-Agency Contact" in messages[0]["text"]
-    assert messages[0]["custom"]["sources"]
+    assert events == []  # no slot is reset: the form asks its current question next
+    assert expected in messages[0]["text"]
 
 
 def test_a_new_escalation_forgets_the_stage_an_earlier_one_reached(run_action):
