@@ -8,22 +8,39 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import latest_entity, never_fails, send
+from actions.common import latest_entity, latest_text, never_fails, send
 from bot import resources
 from bot.contacts import Contact
 from bot.flows.render import message
+from bot.knowledge.search import audience_hint
 
 OUT_OF_HOURS = ["edt", "adult_social_care", "police"]
 DEFAULT = ["front_door", "consultation_line", "edt", "adult_social_care", "lado"]
 
 
 def choose_contacts(
+    contacts: dict[str, Contact],
+    service: str | None,
+    urgency: str | None,
+    intent: str,
+    audience: str | None = None,
+) -> list[Contact]:
+    if service in contacts:  # a service named by the practitioner is given as asked
+        return [contacts[service]]
+    chosen = _situation_contacts(contacts, service, urgency, intent)
+    if audience not in {"children", "adults"}:
+        return chosen
+    kept = [c for c in chosen if c.audience in {audience, "all"}]
+    if not any(c.audience == audience for c in kept):
+        kept += [c for c in contacts.values() if c.audience == audience]
+    return kept
+
+
+def _situation_contacts(
     contacts: dict[str, Contact], service: str | None, urgency: str | None, intent: str
 ) -> list[Contact]:
     if intent == "talk_to_person":
         ids = ["consultation_line", "front_door"]
-    elif service in contacts:
-        ids = [service]
     elif service in {"police", "emergency"}:
         ids = ["emergency", "police"]
     elif urgency == "out_of_hours":
@@ -33,6 +50,15 @@ def choose_contacts(
     else:
         ids = DEFAULT
     return [contacts[i] for i in ids if i in contacts]
+
+
+def audience_of(tracker: Tracker) -> str | None:
+    """Children or adults, from the entity (its raw text when the extractor's span missed a
+    synonym, e.g. "adult at"), the conversation's slot, or the question's own words."""
+    value = latest_entity(tracker, "audience") or tracker.get_slot("audience")
+    if value in {"children", "adults"}:
+        return value
+    return audience_hint(value or "") or audience_hint(latest_text(tracker))
 
 
 def describe(contact: Contact) -> str:
@@ -54,14 +80,21 @@ class ActionContact(Action):
         contacts = resources.get_contacts()
         intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
         chosen = choose_contacts(
-            contacts, latest_entity(tracker, "service"), latest_entity(tracker, "urgency"), intent
+            contacts,
+            latest_entity(tracker, "service"),
+            latest_entity(tracker, "urgency"),
+            intent,
+            audience_of(tracker),
         )
-        lead = (
-            "A person is a phone call away. For advice on a case, ring the professional "
-            "consultation line:"
-            if intent == "talk_to_person"
-            else "If anyone is in immediate danger, call 999 first. Otherwise:"
-        )
+        if intent != "talk_to_person":
+            lead = "If anyone is in immediate danger, call 999 first. Otherwise:"
+        elif chosen and chosen[0].id == "consultation_line":
+            lead = (
+                "A person is a phone call away. For advice on a case, ring the professional "
+                "consultation line:"
+            )
+        else:
+            lead = "A person is a phone call away:"
         body = "\n".join(f"• {describe(c)}" for c in chosen)
         sources = []
         for c in chosen:

@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 REQUIRED = ("id", "name", "number", "hours", "when", "source_url")
+AUDIENCES = ("children", "adults", "all")
 
 
 class ContactsError(ValueError):
@@ -28,6 +29,9 @@ class Contact:
     always_show: bool = False
     option: str = ""
     note: str = ""
+    # Whom the service is for: "children", "adults" or "all". A practitioner asking about an
+    # adult is not sent to children's services first (actions/contacts.py).
+    audience: str = "all"
 
     @property
     def dial(self) -> str:
@@ -62,6 +66,11 @@ def load_contacts(path: Path) -> dict[str, Contact]:
         if missing:
             raise ContactsError(f"{path}: contact #{i + 1} is missing {', '.join(missing)}")
         known = {k: v for k, v in item.items() if k in Contact.__dataclass_fields__}
+        if known.get("audience", "all") not in AUDIENCES:
+            raise ContactsError(
+                f"{path}: contact {item['id']!r} has audience {known['audience']!r}; "
+                f"use one of {', '.join(AUDIENCES)}"
+            )
         contact = Contact(
             **{
                 k: (str(v) if k not in {"confirmed", "always_show"} else bool(v))

@@ -45,6 +45,45 @@ def test_out_of_hours_contacts_come_from_the_data(run_action, contacts):
     assert messages[0]["text"].startswith("If anyone is in immediate danger, call 999")
 
 
+def contact_reply(run_action, text, intent="ask_contact", **entities):
+    tracker = make_tracker(
+        text, intent=intent, entities=[{"entity": k, "value": v} for k, v in entities.items()]
+    )
+    _, messages = run_action(ActionContact(), tracker)
+    return [c["id"] for c in messages[0]["custom"]["contacts"]], messages[0]["text"]
+
+
+def test_out_of_hours_for_an_adult_gives_adult_services_not_childrens(run_action, contacts):
+    # The extractor's span "adult at" missed the synonym; the words still say adult.
+    ids, _ = contact_reply(
+        run_action,
+        "who do i ring about an adult at night",
+        audience="adult at",
+        urgency="out_of_hours",
+    )
+    assert ids[0] == "adult_social_care"
+    assert all(contacts[i].audience in {"adults", "all"} for i in ids)
+    ids, _ = contact_reply(
+        run_action, "child at risk tonight who do i call", urgency="out_of_hours"
+    )
+    assert "edt" in ids and "adult_social_care" not in ids
+
+
+def test_a_named_service_is_given_whatever_the_audience(run_action):
+    ids, _ = contact_reply(
+        run_action, "lado number for an adult", service="lado", audience="adults"
+    )
+    assert ids == ["lado"]
+
+
+def test_talk_to_person_about_an_adult_is_not_sent_to_the_childrens_line(run_action):
+    ids, text = contact_reply(
+        run_action, "can i talk to someone about an elderly man", intent="talk_to_person"
+    )
+    assert ids == ["adult_social_care"]
+    assert "consultation line" not in text
+
+
 def test_talk_to_person_gives_the_consultation_line(run_action):
     _, messages = run_action(
         ActionContact(), make_tracker("can I speak to someone", intent="talk_to_person")
