@@ -88,6 +88,18 @@ def test_thumbs_down_is_recorded_with_the_answer(page, stack):
     assert rows[-1][1][:40] == answer[:40]
 
 
+def test_only_answers_that_cite_guidance_can_be_rated(page):
+    open_widget(page)
+    ask(page, "what is professional curiosity")
+    answer = bot_messages(page).last
+    assert answer.locator(".sgbot-source").count() == 1
+    assert answer.locator(".sgbot-thumb").count() == 2
+    ask(page, "make a referral")
+    question = bot_messages(page).last
+    assert question.locator(".sgbot-choice").count() == 2
+    assert question.locator(".sgbot-thumb").count() == 0
+
+
 def test_reload_keeps_the_conversation_and_start_again_clears_it(page):
     open_widget(page)
     ask(page, "what is professional curiosity")

@@ -222,7 +222,9 @@
       });
       wrap.appendChild(group);
     }
-    if (item.from === "bot" && !item.welcome && !item.error) {
+    // Only answers that cite guidance are rated: a walkthrough's question or a greeting with
+    // "Helpful / Not helpful" under it is noise on a phone.
+    if (item.from === "bot" && !item.welcome && !item.error && (item.sources || []).length) {
       var fb = el("div", { className: "sgbot-feedback", role: "group", "aria-label": "Was this helpful?" });
       var up = el("button", { type: "button", className: "sgbot-thumb" }, "Helpful");
       var down = el("button", { type: "button", className: "sgbot-thumb" }, "Not helpful");
