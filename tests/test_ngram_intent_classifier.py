@@ -87,6 +87,18 @@ KNN_CHECK = textwrap.dedent(
         if weight:
             vote = loaded._knn_vote(np.array([0.2, 0.1, 2.0, 0.0]))
             print("vote", loaded.model["clf"].classes_[vote.argmax()], round(vote.sum(), 6))
+            trained = dict(loaded.model)
+            # 12 identical vectors (7 of class 0, 5 of class 1) tie for the 10 nearest places:
+            # all 12 vote, whatever order the memory holds them in.
+            tied = np.array([[1, 0, 0, 0]] * 12 + [[0, 1, 0, 0]] * 10, np.float32)
+            labels = np.array([0] * 7 + [1] * 5 + [2] * 10)
+            votes = set()
+            for seed in range(4):
+                order = np.random.default_rng(seed).permutation(len(tied))
+                loaded.model["knn_vectors"], loaded.model["knn_labels"] = tied[order], labels[order]
+                votes.add(tuple(np.round(loaded._knn_vote(np.array([1.0, 0, 0, 0])), 6)))
+            print("ties", len(votes), sorted(votes)[0][:2])
+            loaded.model = trained
         else:
             print("no vectors", loaded.model["knn_vectors"] is None)
         test = message("something new", [0.1, 2.5, 0.2, 0.0])
@@ -100,8 +112,9 @@ KNN_CHECK = textwrap.dedent(
 
 def test_nearest_neighbour_vote_is_a_distribution_blended_into_the_ranking():
     out = run_in_rasa_venv(KNN_CHECK).strip().splitlines()
-    assert out[-4:] == [
+    assert out[-5:] == [
         "vote stop 1.0",
+        "ties 1 (0.583333, 0.416667)",
         "intent deny 1.0",
         "no vectors True",
         "intent deny 1.0",
