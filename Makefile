@@ -81,8 +81,8 @@ check: setup
 	$(VENV)/python -m bot check
 
 lint: setup
-	$(VENV)/ruff check bot actions web tests scripts nlu_components
-	$(VENV)/ruff format --check bot actions web tests scripts nlu_components
+	$(VENV)/ruff check bot actions web tests scripts nlu_components migrations
+	$(VENV)/ruff format --check bot actions web tests scripts nlu_components migrations
 
 format: setup
 	$(VENV)/ruff format bot actions web tests scripts nlu_components
