@@ -19,8 +19,15 @@ from bot.gaps.hook import Gap, record_gap
 from bot.questions import looks_like_question
 
 FORMS = {"referral_form": "referral", "escalation_form": "escalation"}
-# What runs just before a form's first question when the practitioner starts a walkthrough.
-STARTING_ACTIONS = {"action_listen", "action_start_referral"}
+# What runs just before a form's first question when the practitioner starts a walkthrough
+# (data/rules/; "escalate" mid-referral stops the referral, then starts the escalation).
+# tests/test_data_checks.py checks the rules against this set.
+STARTING_ACTIONS = {
+    "action_listen",
+    "action_start_referral",
+    "action_start_escalation",
+    "action_walkthrough_stop",
+}
 MAIN_MENU = [
     {"title": "Make a referral", "payload": "/make_referral"},
     {"title": "Escalate a disagreement", "payload": "/escalate"},

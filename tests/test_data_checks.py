@@ -31,6 +31,15 @@ def test_redaction_cases_are_consistent():
 SEARCHES = {"action_search_knowledge", "action_out_of_scope", "action_default_fallback"}
 
 
+def rules() -> list[dict]:
+    import yaml
+
+    found = []
+    for path in sorted((ROOT.parent / "data" / "rules").glob("*.yml")):
+        found += yaml.safe_load(path.read_text(encoding="utf-8")).get("rules", [])
+    return found
+
+
 def test_every_intent_answered_by_a_search_carries_its_sentence_vector():
     """nlu_components/sentence_vector.py passes the question's vector to the knowledge search
     only for the intents config.yml lists; a rule that answers another intent with a search would
@@ -39,13 +48,30 @@ def test_every_intent_answered_by_a_search_carries_its_sentence_vector():
 
     repo = ROOT.parent
     searched = set()
-    for path in (repo / "data" / "rules").glob("*.yml"):
-        for rule in yaml.safe_load(path.read_text(encoding="utf-8")).get("rules", []):
-            steps = rule.get("steps", [])
-            for step, following in itertools.pairwise(steps):
-                if "intent" in step and following.get("action") in SEARCHES:
-                    searched.add(step["intent"])
+    for rule in rules():
+        for step, following in itertools.pairwise(rule.get("steps", [])):
+            if "intent" in step and following.get("action") in SEARCHES:
+                searched.add(step["intent"])
     config = yaml.safe_load((repo / "config.yml").read_text(encoding="utf-8"))
     component = next(c for c in config["pipeline"] if c["name"].endswith("SentenceVectorForSearch"))
     assert searched, "no rule answers with a knowledge search?"
     assert searched <= set(component["intents"]), sorted(searched - set(component["intents"]))
+
+
+def test_every_rule_that_starts_a_walkthrough_lets_its_first_question_show_the_intro():
+    """actions/walkthroughs.py shows a walkthrough's intro only when the form was started by one
+    of STARTING_ACTIONS (not when it resumes after an interruption); a start rule with another
+    action before the form would silently lose the intro."""
+    from actions.walkthroughs import FORMS, STARTING_ACTIONS
+
+    starters = set()
+    for rule in rules():
+        resumed = {c.get("active_loop") for c in rule.get("condition", [])}
+        before = None  # the last intent or action step (active_loop and slot steps are events)
+        for step in rule.get("steps", []):
+            if step.get("action") in FORMS and step["action"] not in resumed and before:
+                starters.add("action_listen" if "intent" in before else before["action"])
+            if "intent" in step or "action" in step:
+                before = step
+    assert "action_start_referral" in starters
+    assert starters <= STARTING_ACTIONS, sorted(starters - STARTING_ACTIONS)

@@ -5,6 +5,7 @@ from rasa_sdk.executor import ActionExecutor
 
 from actions.walkthroughs import (
     ASK_ACTIONS,
+    FORMS,
     ActionEscalationStep,
     ActionReferralOutcome,
     ActionStartEscalation,
@@ -93,20 +94,20 @@ def test_ask_actions_exist_for_every_flow_question(flows):
             assert f"action_ask_{slot}" in names
 
 
-def test_first_question_has_the_intro_and_buttons(run_action):
-    tracker = make_tracker(
-        "make a referral",
-        intent="make_referral",
-        active_loop="referral_form",
-        events=asked_by("referral_form", after="action_start_referral"),
-    )
-    action = ASK_ACTIONS["referral_danger"]()
-    _, messages = run_action(action, tracker)
-    assert "walk you through" in messages[0]["text"]
-    assert [b["payload"] for b in messages[0]["buttons"]] == [
-        '/inform{"choice": "yes"}',
-        '/inform{"choice": "no"}',
-    ]
+@pytest.mark.parametrize(
+    "form, slot, started_by",
+    [
+        ("referral_form", "referral_danger", "action_start_referral"),
+        ("escalation_form", "escalation_topic", "action_start_escalation"),
+        ("escalation_form", "escalation_topic", "action_walkthrough_stop"),  # from a referral
+    ],
+)
+def test_first_question_has_the_intro_and_buttons(run_action, flows, form, slot, started_by):
+    tracker = make_tracker("start", active_loop=form, events=asked_by(form, after=started_by))
+    _, messages = run_action(ASK_ACTIONS[slot](), tracker)
+    flow = flows[FORMS[form]]
+    assert messages[0]["text"] == f"{flow.intro}\n\n{flow.question(slot).text}"
+    assert messages[0]["buttons"] == flow.buttons(slot)
 
 
 def test_first_question_asked_again_after_an_interruption_comes_without_the_intro(
