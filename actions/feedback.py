@@ -38,16 +38,18 @@ class ActionFeedbackNegative(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        answer = last_bot_text(tracker)
-        record_gap(
-            Gap(
-                reason="negative_feedback",
-                text=last_user_question(tracker),
-                conversation_id=tracker.sender_id,
-                intent="feedback_negative",
-                answer_given=answer[:500],
+        answer, question = last_bot_text(tracker), last_user_question(tracker)
+        # "That didn't help" before anything was asked or answered leaves trainers an empty row.
+        if answer or question:
+            record_gap(
+                Gap(
+                    reason="negative_feedback",
+                    text=question,
+                    conversation_id=tracker.sender_id,
+                    intent="feedback_negative",
+                    answer_given=answer[:500],
+                )
             )
-        )
         contacts = resources.get_contacts()
         send(
             dispatcher,

@@ -113,6 +113,18 @@ def test_negative_feedback_logs_the_answer_given(run_action, recorded_gaps):
     assert recorded_gaps[0].text == "what is cuckooing"
 
 
+def test_negative_feedback_with_nothing_asked_or_answered_logs_no_empty_gap(
+    run_action, recorded_gaps
+):
+    events = [{"event": "user", "text": "you're useless"}]
+    _, messages = run_action(
+        ActionFeedbackNegative(),
+        make_tracker("you're useless", intent="feedback_negative", events=events),
+    )
+    assert "Sorry" in messages[0]["text"]  # still apologised to, with other ways forward
+    assert recorded_gaps == []
+
+
 def test_search_uses_the_sentence_vector_rasa_sent(run_action):
     """Rasa's NLU sends the question's vector (bot/knowledge/shared.py); the search must use it
     instead of embedding the text again, and must ignore a vector from another model file."""
