@@ -14,12 +14,19 @@ from bot import resources
 from bot.contacts import safety_message
 from bot.flows.render import Message
 
+# Rasa's REST channel cuts a text without buttons into one message per blank line
+# (CollectingOutputChannel.send_text_message splits on "\n\n"), and the custom payload then
+# joins only the last piece: a walkthrough summary came out in three bubbles with "Copy summary"
+# on the contacts alone. A line holding one space keeps paragraphs apart without a split; the
+# web app turns it back into a blank line (web/rasa_client.py).
+PARAGRAPH_BREAK = "\n \n"
+
 
 def send(dispatcher: CollectingDispatcher, msg: Message) -> None:
     """Text and buttons go as Rasa text; sources, contact cards and the copy flag travel in
     the custom payload, which the web app merges back into the message."""
     extra: dict[str, Any] = {k: msg[k] for k in ("sources", "contacts", "copy") if msg.get(k)}
-    kwargs: dict[str, Any] = {"text": msg["text"]}
+    kwargs: dict[str, Any] = {"text": msg["text"].replace("\n\n", PARAGRAPH_BREAK)}
     if msg.get("buttons"):
         kwargs["buttons"] = msg["buttons"]
     if extra:

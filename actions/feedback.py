@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import never_fails, send
+from actions.common import PARAGRAPH_BREAK, never_fails, send
 from bot import resources
 from bot.flows.render import message
 from bot.gaps.hook import Gap, record_gap
@@ -17,7 +17,7 @@ from bot.gaps.hook import Gap, record_gap
 def last_bot_text(tracker: Tracker) -> str:
     for event in reversed(tracker.events):
         if event.get("event") == "bot" and event.get("text"):
-            return str(event["text"])
+            return str(event["text"]).replace(PARAGRAPH_BREAK, "\n\n")
     return ""
 
 

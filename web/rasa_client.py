@@ -120,7 +120,8 @@ def normalise(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if item.get("text") is not None:
             messages.append(
                 {
-                    "text": str(item.get("text") or ""),
+                    # actions/common.py sends paragraph breaks as a line holding one space
+                    "text": str(item.get("text") or "").replace("\n \n", "\n\n"),
                     "buttons": [
                         {"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
                         for b in item.get("buttons") or []

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from rasa_sdk.executor import ActionExecutor
 
+from actions.common import PARAGRAPH_BREAK
 from actions.walkthroughs import (
     ASK_ACTIONS,
     FORMS,
@@ -106,7 +107,7 @@ def test_first_question_has_the_intro_and_buttons(run_action, flows, form, slot,
     tracker = make_tracker("start", active_loop=form, events=asked_by(form, after=started_by))
     _, messages = run_action(ASK_ACTIONS[slot](), tracker)
     flow = flows[FORMS[form]]
-    assert messages[0]["text"] == f"{flow.intro}\n\n{flow.question(slot).text}"
+    assert messages[0]["text"] == f"{flow.intro}{PARAGRAPH_BREAK}{flow.question(slot).text}"
     assert messages[0]["buttons"] == flow.buttons(slot)
 
 

@@ -34,6 +34,11 @@ def test_full_referral_with_buttons_free_text_and_an_interruption(stack):
     assert "What a good referral contains" in text
     assert "within 24 hours" in text and "2 working days" in text
     assert any(m["copy"] for m in r["messages"]), "a copyable summary ends the walkthrough"
+    # The summary is one message (Rasa's REST channel splits a text at blank lines, which left
+    # "Copy summary" on its last paragraph only), with its paragraphs kept.
+    summary = next(m["text"] for m in r["messages"] if m["copy"])
+    assert summary.startswith("Summary:")
+    assert "\n\nSteps:\n1. " in summary and "\n\nContacts:\n" in summary
     assert "I disagree with the outcome" in [
         b["title"] for m in r["messages"] for b in m["buttons"]
     ]
@@ -75,6 +80,8 @@ def test_full_escalation_with_interruption(stack):
     assert "Stage 3 of 3" in text
     assert "Escalation Process" in text
     assert any(m["copy"] for m in r["messages"])
+    stage = next(m for m in r["messages"] if m["text"].startswith("Stage 3 of 3"))
+    assert "Who to involve:" in stage["text"] and stage["sources"]
 
 
 def test_asking_about_the_walkthrough_mid_way_keeps_the_answers_given(stack):
