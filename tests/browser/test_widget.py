@@ -100,6 +100,20 @@ def test_only_answers_that_cite_guidance_can_be_rated(page):
     assert question.locator(".sgbot-thumb").count() == 0
 
 
+def test_a_long_answer_on_a_phone_is_shown_from_its_start(browser, stack):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    phone = context.new_page()
+    phone.goto(f"{stack.web}/")
+    open_widget(phone)
+    ask(phone, "what is the threshold for lado")
+    log = phone.locator(".sgbot-log").bounding_box()
+    reply = bot_messages(phone).last.bounding_box()
+    context.close()
+    assert reply["height"] > log["height"], "the answer fits the screen: pick a longer one"
+    # Its first line is in view, not scrolled away above the log's top.
+    assert log["y"] - 1 <= reply["y"] <= log["y"] + 20
+
+
 def test_reload_keeps_the_conversation_and_start_again_clears_it(page):
     open_widget(page)
     ask(page, "what is professional curiosity")

@@ -269,6 +269,17 @@
     return "";
   }
 
+  // A long reply is read from its top: when it does not fit the log (on a phone most answers
+  // do not), show its start rather than its end.
+  function revealReply(firstIndex) {
+    var first = els.log.children[firstIndex];
+    if (!first) return;
+    var offset = first.getBoundingClientRect().top - els.log.getBoundingClientRect().top;
+    if (els.log.scrollHeight - (els.log.scrollTop + offset) > els.log.clientHeight) {
+      els.log.scrollTop += offset - 8;
+    }
+  }
+
   function setPending(on) {
     pending = on;
     els.typing.hidden = !on;
@@ -293,12 +304,14 @@
         state.sessionId = null; save();
       }
       var messages = r.data.messages || [];
+      var firstNew = els.log.children.length;
       messages.forEach(function (m) {
         addItem({ from: "bot", text: m.text, buttons: m.buttons || [], sources: m.sources || [],
           contacts: m.contacts || [], copy: !!m.copy, error: r.status >= 400,
           retry: r.status >= 500, retryPayload: payload });
       });
       els.input.focus();
+      revealReply(firstNew);
     }).catch(function () {
       setPending(false);
       var numbers = safetyContacts().map(function (c) { return c.name + ": " + c.number; }).join(". ");
