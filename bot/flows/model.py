@@ -212,6 +212,12 @@ def _check_shapes(name: str, data: dict[str, Any]) -> None:
         contact_ids(outcome.get("contacts"), f"outcome #{i + 1}")
     for key, ids in (data.get("category_contacts") or {}).items():
         contact_ids(ids, f"category {key}")
+    for notes in ("consent_notes", "category_notes"):
+        kind(data.get(notes), dict, notes)
+        for key, note in (data.get(notes) or {}).items():
+            texts = note.values() if isinstance(note, dict) else [note]
+            if not all(isinstance(t, str) for t in texts):
+                raise FlowError(f"{name}: {notes} {key} must be a text or texts by audience")
     for key, block in (data.get("feedback") or {}).items():
         kind(block, dict, f"feedback {key}")
         source(block.get("source"), f"'source' of feedback {key}")

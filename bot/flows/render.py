@@ -34,6 +34,13 @@ def _contacts(ids: list[str] | None, contacts: dict[str, Contact]) -> list[Conta
     return [contacts[i] for i in ids or [] if i in contacts]
 
 
+def _for_audience(note: str | dict[str, str] | None, audience: str) -> str:
+    """A note is one text, or one per audience ("children", "adults") where the law differs."""
+    if isinstance(note, dict):
+        return note.get(audience, "")
+    return note or ""
+
+
 def _source(data: dict[str, Any] | None) -> list[dict[str, str]]:
     return [{"title": data["title"], "url": data["url"]}] if data else []
 
@@ -62,10 +69,11 @@ def render_referral(
     category = str(values.get("referral_category") or "")
     consent = str(values.get("referral_consent") or "")
     steps = list(outcome.get("steps") or [])
-    if consent in (data.get("consent_notes") or {}):
-        steps.append(data["consent_notes"][consent])
-    if category in (data.get("category_notes") or {}):
-        steps.append(data["category_notes"][category])
+    audience = str(values.get("referral_audience") or "")
+    for notes, key in (("consent_notes", consent), ("category_notes", category)):
+        note = _for_audience((data.get(notes) or {}).get(key), audience)
+        if note:
+            steps.append(note)
     route_contacts = _contacts(outcome.get("contacts"), contacts) + [
         c
         for c in _contacts((data.get("category_contacts") or {}).get(category), contacts)

@@ -144,3 +144,36 @@ def test_a_source_without_title_and_url_is_refused_at_load(tmp_path, patch, what
     path.write_text(yaml.safe_dump({**flow, **patch}))
     with pytest.raises(FlowError, match=re.escape(what)):
         load_flow(path)
+
+
+def test_notes_that_differ_in_law_are_given_for_the_referral_audience_only(flows, contacts):
+    answers = {
+        "referral_danger": "no",
+        "referral_consent": "refused",
+        "referral_category": "exploitation",
+    }
+    child = {**answers, "referral_audience": "children", "referral_hours": "in_hours"}
+    adult = {**answers, "referral_audience": "adults"}
+    child_text = render_referral(flows["referral"], child, contacts)[0]["text"]
+    adult_text = render_referral(flows["referral"], adult, contacts)[0]["text"]
+    notes = flows["referral"].data
+    cases = (("children", child_text, adult_text), ("adults", adult_text, child_text))
+    for audience, text, other in cases:
+        for key, value in (("consent_notes", "refused"), ("category_notes", "exploitation")):
+            note = notes[key][value][audience]
+            assert note in text and note not in other
+
+
+def test_a_note_that_is_not_text_is_refused_at_load(tmp_path):
+    flow = {
+        "id": "n",
+        "form": "n_form",
+        "title": "N",
+        "intro": "i",
+        "questions": [{"slot": "a", "text": "?", "options": [{"id": "p", "title": "P"}]}],
+        "consent_notes": {"refused": {"children": ["a list"]}},
+    }
+    path = tmp_path / "n.yml"
+    path.write_text(yaml.safe_dump(flow))
+    with pytest.raises(FlowError, match="consent_notes refused must be a text or texts"):
+        load_flow(path)
