@@ -130,9 +130,13 @@ def test_flow_without_questions_is_refused(tmp_path):
             "'source' of outcome #1 needs a title and a url",
         ),
         ({"feedback": {"children": {"source": []}}}, "'source' of feedback children must be"),
+        (
+            {"consent_notes": {"refused": {"children": ["a list"]}}},
+            "consent_notes refused must be a text or texts by audience",
+        ),
     ],
 )
-def test_a_source_without_title_and_url_is_refused_at_load(tmp_path, patch, what):
+def test_a_malformed_source_or_note_is_refused_at_load(tmp_path, patch, what):
     flow = {
         "id": "z",
         "form": "z_form",
@@ -162,18 +166,3 @@ def test_notes_that_differ_in_law_are_given_for_the_referral_audience_only(flows
         for key, value in (("consent_notes", "refused"), ("category_notes", "exploitation")):
             note = notes[key][value][audience]
             assert note in text and note not in other
-
-
-def test_a_note_that_is_not_text_is_refused_at_load(tmp_path):
-    flow = {
-        "id": "n",
-        "form": "n_form",
-        "title": "N",
-        "intro": "i",
-        "questions": [{"slot": "a", "text": "?", "options": [{"id": "p", "title": "P"}]}],
-        "consent_notes": {"refused": {"children": ["a list"]}},
-    }
-    path = tmp_path / "n.yml"
-    path.write_text(yaml.safe_dump(flow))
-    with pytest.raises(FlowError, match="consent_notes refused must be a text or texts"):
-        load_flow(path)
