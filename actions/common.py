@@ -12,14 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot import resources
 from bot.contacts import safety_message
-from bot.flows.render import Message
-
-# Rasa's REST channel cuts a text without buttons into one message per blank line
-# (CollectingOutputChannel.send_text_message splits on "\n\n"), and the custom payload then
-# joins only the last piece: a walkthrough summary came out in three bubbles with "Copy summary"
-# on the contacts alone. A line holding one space keeps paragraphs apart without a split; the
-# web app turns it back into a blank line (web/rasa_client.py).
-PARAGRAPH_BREAK = "\n \n"
+from bot.flows.render import PARAGRAPH_BREAK, Message
 
 
 def send(dispatcher: CollectingDispatcher, msg: Message) -> None:

@@ -8,9 +8,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import PARAGRAPH_BREAK, never_fails, send
+from actions.common import never_fails, send
 from bot import resources
-from bot.flows.render import message
+from bot.flows.render import PARAGRAPH_BREAK, message
 from bot.gaps.hook import Gap, record_gap
 
 

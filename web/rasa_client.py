@@ -21,6 +21,8 @@ from urllib.parse import urlencode
 import urllib3
 from urllib3.exceptions import ConnectTimeoutError, HTTPError
 
+from bot.flows.render import PARAGRAPH_BREAK
+
 JSON = {"Content-Type": "application/json"}
 
 
@@ -120,8 +122,7 @@ def normalise(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if item.get("text") is not None:
             messages.append(
                 {
-                    # actions/common.py sends paragraph breaks as a line holding one space
-                    "text": str(item.get("text") or "").replace("\n \n", "\n\n"),
+                    "text": str(item.get("text") or "").replace(PARAGRAPH_BREAK, "\n\n"),
                     "buttons": [
                         {"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
                         for b in item.get("buttons") or []

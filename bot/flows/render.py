@@ -13,6 +13,14 @@ from bot.flows.model import Flow, find_outcome
 
 Message = dict[str, Any]
 
+# Rasa's REST channel cuts a text without buttons into one message per blank line
+# (CollectingOutputChannel.send_text_message splits on "\n\n"), and the custom payload then
+# joins only the last piece (web/rasa_client.py): a walkthrough summary came out in three
+# bubbles with "Copy summary" on the contacts alone. A line holding one space keeps paragraphs
+# apart without a split: the action server sends it (actions/common.py) and the web app turns
+# it back into a blank line.
+PARAGRAPH_BREAK = "\n \n"
+
 
 def message(
     text: str,

@@ -3,7 +3,6 @@ from __future__ import annotations
 import pytest
 from rasa_sdk.executor import ActionExecutor
 
-from actions.common import PARAGRAPH_BREAK
 from actions.walkthroughs import (
     ASK_ACTIONS,
     FORMS,
@@ -16,6 +15,7 @@ from actions.walkthroughs import (
     ActionWalkthroughStop,
     ValidateReferralForm,
 )
+from bot.flows.render import PARAGRAPH_BREAK
 from tests.actions.conftest import make_tracker
 
 
