@@ -109,13 +109,14 @@ class AskFlowQuestion(Action):
     ) -> list[EventType]:
         flow = flow_for_form(self.form)
         question = flow.question(self.slot)
-        first = self.slot == flow.required_slots(slot_values(flow, tracker))[0]
+        values = slot_values(flow, tracker)
+        first = self.slot == flow.required_slots(values)[0]
         # The intro belongs to the turn that starts the walkthrough. Asked again after an
         # interruption ("what is the MAC form?") or "back", the question comes alone.
         starting = _action_before(tracker, self.form) in STARTING_ACTIONS
         text = (
             f"{flow.intro}\n\n{question.text}"
-            if first and starting and not slot_values(flow, tracker)
+            if first and starting and not values
             else question.text
         )
         send(dispatcher, message(text, buttons=flow.buttons(self.slot)))
@@ -207,7 +208,13 @@ class ActionWalkthroughBack(Action):
         form = tracker.active_loop_name
         if form not in FORMS:
             stage = tracker.get_slot("escalation_stage")
-            if stage and int(stage) <= 1 and tracker.get_slot("escalation_topic"):
+            if stage and tracker.get_slot("escalation_topic"):
+                if int(stage) > 1:
+                    # Back from escalation stage N shows stage N-1 again: re-run the step as if
+                    # stage N-2 had been the last one shown (it sets the stage slot itself).
+                    return await ActionEscalationStep().run(
+                        dispatcher, _with_stage(tracker, int(stage) - 2), domain
+                    )
                 # Before stage 1 came the form's one question; offer it again by button
                 # rather than re-showing stage 1 as if "back" had not been heard.
                 send(
@@ -222,13 +229,6 @@ class ActionWalkthroughBack(Action):
                     ),
                 )
                 return []
-            if stage and tracker.get_slot("escalation_topic"):
-                # Back from escalation stage N shows stage N-1 again: re-run the step as if
-                # stage N-2 had been the last one shown (it sets the stage slot itself).
-                previous = max(int(stage) - 2, 0)
-                return await ActionEscalationStep().run(
-                    dispatcher, _with_stage(tracker, previous), domain
-                )
             send(dispatcher, message("There's no earlier step to go back to."))
             return []
         flow = flow_for_form(form)
