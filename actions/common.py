@@ -37,6 +37,11 @@ def latest_entity(tracker: Tracker, name: str) -> str | None:
     return str(value) if value is not None else None
 
 
+def stated_audience(tracker: Tracker) -> str | None:
+    """The audience this message names, else the one the conversation last named (the slot)."""
+    return latest_entity(tracker, "audience") or tracker.get_slot("audience")
+
+
 def intent_info(tracker: Tracker) -> tuple[str, float]:
     intent = tracker.latest_message.get("intent") or {}
     ranking = tracker.latest_message.get("intent_ranking") or []

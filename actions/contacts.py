@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import latest_entity, latest_text, never_fails, send
+from actions.common import latest_entity, latest_text, never_fails, send, stated_audience
 from bot import resources
 from bot.contacts import Contact
 from bot.flows.render import message
@@ -55,7 +55,7 @@ def _situation_contacts(
 def audience_of(tracker: Tracker) -> str | None:
     """Children or adults, from the entity (its raw text when the extractor's span missed a
     synonym, e.g. "adult at"), the conversation's slot, or the question's own words."""
-    value = latest_entity(tracker, "audience") or tracker.get_slot("audience")
+    value = stated_audience(tracker)
     if value in {"children", "adults"}:
         return value
     return audience_hint(value or "") or audience_hint(latest_text(tracker))

@@ -9,7 +9,14 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import intent_info, latest_entity, latest_text, never_fails, send
+from actions.common import (
+    intent_info,
+    latest_entity,
+    latest_text,
+    never_fails,
+    send,
+    stated_audience,
+)
 from bot import metrics, resources
 from bot.flows.render import message
 from bot.gaps.hook import Gap, record_answer, record_gap
@@ -52,7 +59,7 @@ def answer_from_knowledge(
     )
     question = latest_text(tracker)
     doc_id = latest_entity(tracker, "doc_id")
-    audience = latest_entity(tracker, "audience") or tracker.get_slot("audience")
+    audience = stated_audience(tracker)
     # Rasa's NLU already ran the embedding model on this text: reuse its vector when it can
     # be trusted (bot/knowledge/shared.py) rather than run the model again.
     encode = shared.encoder_for(
