@@ -32,6 +32,8 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from nlu_components.spelling import CORRECTED_TEXT
+
 logger = logging.getLogger(__name__)
 
 FILE_NAME = "ngram_intent_classifier.skops"
@@ -102,7 +104,8 @@ class NgramSentenceIntentClassifier(GraphComponent, IntentClassifier):
 
     @staticmethod
     def _text(message: Message) -> str:
-        return (message.get(TEXT) or "").lower().translate(EMOJI_MARKS)
+        text = message.get(CORRECTED_TEXT) or message.get(TEXT) or ""
+        return text.lower().translate(EMOJI_MARKS)
 
     @staticmethod
     def _sentence_vector(message: Message) -> np.ndarray | None:
