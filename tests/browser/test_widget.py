@@ -37,6 +37,8 @@ def test_keyboard_only_question_gets_an_answer_with_its_source(page):
     page.keyboard.type("what is cuckooing")
     page.keyboard.press("Enter")
     wait_for_reply(page, before)
+    # Ready for the next question without reaching for the mouse.
+    assert page.evaluate("document.activeElement.id") == "sgbot-input"
     last = bot_messages(page).last
     assert "uckooing" in last.inner_text()
     assert "From:" in last.locator(".sgbot-source").inner_text()
@@ -101,14 +103,24 @@ def test_only_answers_that_cite_guidance_can_be_rated(page):
 
 
 def test_a_long_answer_on_a_phone_is_shown_from_its_start(browser, stack):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
     phone = context.new_page()
     phone.goto(f"{stack.web}/")
     open_widget(phone)
     ask(phone, "what is the threshold for lado")
     log = phone.locator(".sgbot-log").bounding_box()
     reply = bot_messages(phone).last.bounding_box()
+    # A tapped quick reply does not put the focus in the input when the answer comes: on a phone
+    # that raises the on-screen keyboard over the answer and its next buttons.
+    phone.get_by_role("button", name="Start again").tap()
+    before = bot_messages(phone).count()
+    phone.get_by_role("button", name="How do I escalate a disagreement?").tap()
+    wait_for_reply(phone, before)
+    focused = phone.evaluate("document.activeElement.id")
     context.close()
+    assert focused != "sgbot-input"
     assert reply["height"] > log["height"], "the answer fits the screen: pick a longer one"
     # Its first line is in view, not scrolled away above the log's top.
     assert log["y"] - 1 <= reply["y"] <= log["y"] + 20

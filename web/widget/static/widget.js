@@ -310,7 +310,7 @@
           contacts: m.contacts || [], copy: !!m.copy, error: r.status >= 400,
           retry: r.status >= 500, retryPayload: payload });
       });
-      els.input.focus();
+      refocusInput();
       revealReply(firstNew);
     }).catch(function () {
       setPending(false);
@@ -318,8 +318,15 @@
       addItem({ from: "bot", error: true, retry: true, retryPayload: payload,
         text: "Sorry, I can't reach the guide right now. If anyone is in immediate danger, call 999. " + numbers + ".",
         buttons: [], sources: [], contacts: safetyContacts() });
-      els.input.focus();
+      refocusInput();
     });
+  }
+
+  // Back to the input after a reply, for someone typing on a keyboard. Not on a touch screen:
+  // there focusing the input raises the on-screen keyboard over the reply just revealed.
+  function refocusInput() {
+    var touch = window.matchMedia && window.matchMedia("(pointer: coarse)").matches;
+    if (!touch) els.input.focus();
   }
 
   function rate(index, rating) {
