@@ -31,6 +31,13 @@ SUGGESTED_TOPICS = [
     {"title": "What is cuckooing?", "payload": "what is cuckooing"},
 ]
 
+# After an answer the bot is not sure of: the ways forward that do not depend on the guess.
+OTHER_ROUTES = [
+    {"title": "Make a referral", "payload": "/make_referral"},
+    {"title": "Escalate a disagreement", "payload": "/escalate"},
+    {"title": "Talk to a person", "payload": "/talk_to_person"},
+]
+
 
 def dont_know(dispatcher: CollectingDispatcher) -> None:
     """Never a bare "sorry": say so, offer topics, and give the Front Door number."""
@@ -79,7 +86,10 @@ def answer_from_knowledge(
         metrics.RETRIEVAL_SCORE.observe(float((answer.top or {}).get("score", 0.0)))
     metrics.SEARCHES.labels("answered" if answer.confident else "dont_know").inc()
     if answer.confident:
-        send(dispatcher, message(answer.text, buttons=answer.related, sources=answer.sources))
+        # A tentative answer may be the wrong guidance: it also offers the routes that are right
+        # whatever the guidance says, so the practitioner is never left with only the guess.
+        buttons = answer.related + (OTHER_ROUTES if answer.tentative else [])
+        send(dispatcher, message(answer.text, buttons=buttons, sources=answer.sources))
         top = answer.top or {}
         record_answer(str(top.get("doc_id", "")), float(top.get("score", 0.0)))
         if answer.tentative:

@@ -5,7 +5,9 @@ import base64
 from actions.contacts import ActionContact, ActionUrgentContacts
 from actions.feedback import ActionFeedbackNegative
 from actions.knowledge import ActionSearchKnowledge
+from bot.gaps.hook import Gap
 from bot.knowledge import embed, shared
+from bot.knowledge.answer import TENTATIVE
 from tests.actions.conftest import make_tracker
 
 
@@ -23,6 +25,26 @@ def test_weak_retrieval_says_so_offers_topics_and_logs_a_gap(run_action, recorde
     assert messages[0]["custom"]["contacts"][0]["number"] == "01926 414144"
     assert recorded_gaps[0].reason == "nlu_fallback"
     assert recorded_gaps[0].text == "zxqw plokm vbnrt"
+
+
+def test_a_tentative_answer_also_offers_the_routes_that_do_not_depend_on_it(
+    run_action, recorded_gaps
+):
+    tracker = make_tracker("the plan isn't progressing", intent="inform", confidence=0.88)
+    _, messages = run_action(ActionSearchKnowledge(), tracker)
+    assert messages[0]["text"].startswith(TENTATIVE), "pick a question the index is unsure of"
+    payloads = [b["payload"] for b in messages[0]["buttons"]]
+    assert {"/make_referral", "/escalate", "/talk_to_person"} <= set(payloads)
+    assert messages[0]["custom"]["sources"]
+    gaps = [g for g in recorded_gaps if isinstance(g, Gap)]
+    assert [g.reason for g in gaps] == ["low_confidence"]
+
+
+def test_a_confident_answer_offers_only_related_guidance(run_action):
+    _, messages = run_action(ActionSearchKnowledge(), make_tracker("what is cuckooing"))
+    assert not messages[0]["text"].startswith(TENTATIVE)
+    payloads = [b["payload"] for b in messages[0]["buttons"]]
+    assert all(p.startswith("/ask_knowledge") for p in payloads), payloads
 
 
 def test_related_document_button_shows_that_document(run_action):
