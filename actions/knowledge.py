@@ -80,6 +80,7 @@ def answer_from_knowledge(
         min_score,
         audience=audience,
         doc_id=doc_id,
+        intent=(tracker.latest_message.get("intent") or {}).get("name"),
     )
     if not doc_id:  # a document chosen by button is fetched, not searched
         metrics.RETRIEVAL_SECONDS.observe(time.perf_counter() - started)

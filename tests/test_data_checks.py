@@ -58,6 +58,26 @@ def test_every_intent_answered_by_a_search_carries_its_sentence_vector():
     assert searched <= set(component["intents"]), sorted(searched - set(component["intents"]))
 
 
+def test_every_intent_a_document_answers_is_one_a_rule_answers_with_a_search():
+    """A document's `intents` (docs/knowledge-format.md) only matter for intents whose rules run
+    the knowledge search; a misspelt or chit-chat intent there would silently do nothing."""
+    from bot import resources
+
+    searched = {
+        step["intent"]
+        for rule in rules()
+        for step, following in itertools.pairwise(rule.get("steps", []))
+        if "intent" in step and following.get("action") in SEARCHES
+    }
+    declared = {
+        (doc_id, intent)
+        for doc_id, doc in resources.get_retriever().documents.items()
+        for intent in doc.intents
+    }
+    assert declared, "no document declares the intents it answers?"
+    assert {i for _, i in declared} <= searched, sorted(d for d in declared if d[1] not in searched)
+
+
 def test_every_rule_that_starts_a_walkthrough_lets_its_first_question_show_the_intro():
     """actions/walkthroughs.py shows a walkthrough's intro only when the form was started by one
     of STARTING_ACTIONS (not when it resumes after an interruption); a start rule with another

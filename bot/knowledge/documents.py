@@ -57,6 +57,9 @@ class Document:
     aliases: list[str] = field(default_factory=list)
     # Documents this one is about (a case review's linked 7-minute briefings), by doc_id.
     linked: list[str] = field(default_factory=list)
+    # The Rasa intents this document answers first (bot/knowledge/answer.py): a question the NLU
+    # files under lado_allegation is answered from the LADO procedure when that scores well.
+    intents: list[str] = field(default_factory=list)
     content_hash: str = ""
     passages: list[Passage] = field(default_factory=list)
 
@@ -143,6 +146,7 @@ def _make_document(path: Path, root: Path, meta: dict[str, Any], raw: bytes) -> 
         topics=[str(t) for t in meta.get("topics") or []],
         aliases=[str(a) for a in meta.get("aliases") or []],
         linked=[str(d) for d in meta.get("linked") or []],
+        intents=[str(i) for i in meta.get("intents") or []],
         content_hash=hashlib.sha256(raw).hexdigest(),
     )
 

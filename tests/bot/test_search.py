@@ -268,3 +268,34 @@ def test_spelling_correction_leaves_contractions_and_inflections_alone():
         assert spelling_corrections(text, vocabulary) == [], text
     assert spelling_corrections("the bills arent paid, sores, nude pics", vocabulary) == []
     assert spelling_corrections("cukooing", vocabulary) == ["cuckooing"]
+
+
+def test_the_document_that_answers_the_question_s_intent_goes_first(retriever, encode):
+    cut_off = get_settings().retrieval_min_score
+    question = "i think a colleague is hurting kids"
+    plain = answer_question(retriever, encode, question, cut_off)
+    lado = answer_question(retriever, encode, question, cut_off, intent="lado_allegation")
+    assert plain.top["doc_id"] != "procedures/lado-allegations", "pick a question it gets wrong"
+    assert lado.top["doc_id"] == "procedures/lado-allegations"
+    assert "LADO" in lado.sources[0]["title"]
+    # The same intent about an adult: the audience filter still applies, so PiPoT answers.
+    adult = answer_question(
+        retriever,
+        encode,
+        "a carer is hurting a resident",
+        cut_off,
+        "adults",
+        intent="lado_allegation",
+    )
+    assert adult.top["doc_id"] == "procedures/pipot-people-in-position-of-trust"
+
+
+def test_the_intent_never_turns_a_dont_know_into_an_answer(retriever, encode):
+    question = "i think a colleague is hurting kids"
+    hits = retriever.search(question, encode, k=10)
+    lado = next(h for h in hits if h.document.doc_id == "procedures/lado-allegations")
+    # A cut-off just above the LADO passage's score: the intent may not lift it into first place.
+    answer = answer_question(
+        retriever, encode, question, lado.score + 1e-4, intent="lado_allegation"
+    )
+    assert not answer.confident or answer.top["doc_id"] != "procedures/lado-allegations"
