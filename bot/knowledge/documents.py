@@ -143,12 +143,25 @@ def _make_document(path: Path, root: Path, meta: dict[str, Any], raw: bytes) -> 
         source_url=str(meta.get("source_url") or ""),
         review_by=str(review_by),
         series=str(meta.get("series") or ""),
-        topics=[str(t) for t in meta.get("topics") or []],
-        aliases=[str(a) for a in meta.get("aliases") or []],
-        linked=[str(d) for d in meta.get("linked") or []],
-        intents=[str(i) for i in meta.get("intents") or []],
+        topics=_names(meta, "topics"),
+        aliases=_names(meta, "aliases"),
+        linked=_names(meta, "linked"),
+        intents=_names(meta, "intents"),
         content_hash=hashlib.sha256(raw).hexdigest(),
     )
+
+
+def _names(meta: dict[str, Any], key: str) -> list[str]:
+    """A front-matter list of names; one name on its own is taken as a list of one, so a
+    writer's `aliases: LADO` works, and anything else is named as the problem."""
+    value = meta.get(key)
+    if value is None or value == "":
+        return []
+    if isinstance(value, str | int | float):
+        value = [value]
+    if not isinstance(value, list) or any(isinstance(v, dict | list) for v in value):
+        raise DocumentError(f"front matter {key!r} must be a list of names")
+    return [str(v) for v in value]
 
 
 def _read_markdown(raw: bytes) -> tuple[dict[str, Any], list[tuple[str, str]]]:

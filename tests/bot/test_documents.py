@@ -31,6 +31,15 @@ def test_markdown_is_split_into_self_contained_sections(tmp_path):
     assert doc.is_past_review()
 
 
+def test_a_single_name_in_front_matter_is_a_list_of_one(tmp_path):
+    path = tmp_path / "topic.md"
+    path.write_text(
+        GOOD.replace("review_by:", "aliases: LADO\nintents: lado_allegation\nreview_by:")
+    )
+    doc = load_document(path, tmp_path)
+    assert (doc.aliases, doc.intents) == (["LADO"], ["lado_allegation"])
+
+
 @pytest.mark.parametrize(
     ("name", "content", "reason"),
     [
@@ -40,6 +49,11 @@ def test_markdown_is_split_into_self_contained_sections(tmp_path):
         ("bad.pdf", b"%PDF-1.4 not really a pdf", "PDF"),
         ("bad.docx", b"PK\x03\x04 not really a docx", "DOCX"),
         ("notes.txt", b"plain text", "unsupported"),
+        (
+            "mapping.md",
+            GOOD.replace("review_by:", "intents: {lado: yes}\nreview_by:").encode(),
+            "'intents' must be a list of names",
+        ),
     ],
 )
 def test_bad_files_raise_a_named_reason(tmp_path, name, content, reason):
