@@ -98,6 +98,11 @@ class Flow:
                 found = syn and re.search(rf"(?<![a-z0-9]){re.escape(syn)}(?![a-z0-9])", cleaned)
                 if found and (best is None or len(syn) > best[0]):
                     best = (len(syn), option.id)
+        # A longer synonym typed with a slip beats a shorter one typed exactly: "domestc abuse"
+        # is domestic abuse, not the "abuse" inside it.
+        typo = _typo_match(q.options, cleaned)
+        if typo and (best is None or typo[0] > best[0]):
+            return typo[1]
         return best[1] if best else None
 
     def buttons(self, slot: str) -> list[dict[str, str]]:
@@ -109,6 +114,45 @@ class Flow:
     def answer_title(self, slot: str, option_id: str) -> str:
         option = self.question(slot).option(option_id)
         return option.title if option else option_id
+
+
+def _typo_match(options: list[Any], cleaned: str) -> tuple[int, str] | None:
+    """A typed answer with a slip in it ("chlid", "adlut", "out of hurs"): each word of a
+    synonym of four letters or more may be one edit away (a letter dropped, added, changed or two
+    swapped); shorter words ("no", "yes", "dv") must be exact. The longest synonym matched wins;
+    if two options tie, nothing is guessed. Returns (length of the synonym, option id)."""
+    words = cleaned.split()
+    found: dict[str, int] = {}
+    for option in options:
+        for phrase in [option.id, option.title, *option.synonyms]:
+            syn = _normalise(phrase).split()
+            if not syn:
+                continue
+            for i in range(len(words) - len(syn) + 1):
+                if all(_close(w, v) for w, v in zip(words[i : i + len(syn)], syn, strict=True)):
+                    found[option.id] = max(found.get(option.id, 0), len(" ".join(syn)))
+    if not found:
+        return None
+    longest = max(found.values())
+    winners = [option_id for option_id, size in found.items() if size == longest]
+    return (longest, winners[0]) if len(winners) == 1 else None
+
+
+def _close(word: str, target: str) -> bool:
+    if word == target:
+        return True
+    if len(target) < 4 or abs(len(word) - len(target)) > 1:
+        return False
+    if len(word) == len(target):
+        diff = [i for i, (a, b) in enumerate(zip(word, target, strict=True)) if a != b]
+        return len(diff) == 1 or (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and word[diff[0]] == target[diff[1]]
+            and word[diff[1]] == target[diff[0]]
+        )
+    short, long_ = (word, target) if len(word) < len(target) else (target, word)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
 
 def _normalise(text: str) -> str:

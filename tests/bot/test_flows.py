@@ -41,10 +41,35 @@ def test_office_hours_are_only_asked_about_children(flows):
         ("referral_category", "I think it's county lines", "exploitation"),
         ("referral_audience", "children", "children"),
         ("referral_audience", "what's the weather", None),
+        # one slip in a word of four letters or more (seen by hand: "chlid" was asked again)
+        ("referral_audience", "chlid", "children"),
+        ("referral_audience", "an adlut", "adults"),
+        ("referral_hours", "out of hurs", "out_of_hours"),
+        ("referral_consent", "they refsued", "refused"),
+        ("referral_category", "county lnies", "exploitation"),
+        ("referral_category", "he is being abused", "abuse_neglect"),
+        # the longer synonym, typed with a slip, beats the shorter one typed exactly
+        ("referral_category", "domestc abuse", "domestic_abuse"),
+        ("referral_danger", "no dangr", "no"),
+        # short words are never stretched: "ni" is not "no"
+        ("referral_danger", "ni", None),
     ],
 )
 def test_free_text_answers_map_to_options(flows, slot, text, expected):
     assert flows["referral"].match(slot, text) == expected
+
+
+def test_a_slip_that_fits_two_options_equally_is_not_guessed():
+    from types import SimpleNamespace
+
+    from bot.flows.model import _typo_match
+
+    options = [
+        SimpleNamespace(id="a", title="Alpha", synonyms=["cart"]),
+        SimpleNamespace(id="b", title="Beta", synonyms=["card"]),
+    ]
+    assert _typo_match(options, "carp") is None  # one edit from both
+    assert _typo_match(options, "crat") == (4, "a")
 
 
 def test_referral_outcome_uses_contacts_data_and_ends_with_a_summary(flows, contacts):
