@@ -28,6 +28,8 @@ STARTING_ACTIONS = {
     "action_start_escalation",
     "action_walkthrough_stop",
 }
+# The actions that prefill a walkthrough from what the practitioner said when starting it.
+START_ACTIONS = {"action_start_referral", "action_start_escalation"}
 MAIN_MENU = [
     {"title": "Make a referral", "payload": "/make_referral"},
     {"title": "Escalate a disagreement", "payload": "/escalate"},
@@ -114,13 +116,29 @@ class AskFlowQuestion(Action):
         # The intro belongs to the turn that starts the walkthrough. Asked again after an
         # interruption ("what is the MAC form?") or "back", the question comes alone.
         starting = _action_before(tracker, self.form) in STARTING_ACTIONS
+        # What the practitioner already said when starting ("an elderly neighbour": an adult)
+        # is filled in for them, and is no reason to skip the intro.
+        answered = set(values) - _prefilled(tracker)
         text = (
             f"{flow.intro}\n\n{question.text}"
-            if first and starting and not values
+            if first and starting and not answered
             else question.text
         )
         send(dispatcher, message(text, buttons=flow.buttons(self.slot)))
         return []
+
+
+def _prefilled(tracker: Tracker) -> set[str]:
+    """The slots the latest start action set from what the practitioner said."""
+    filled: set[str] = set()
+    for event in reversed(tracker.events):
+        if event.get("event") == "slot" and event.get("value") is not None:
+            filled.add(str(event.get("name")))
+        elif event.get("event") == "action" and event.get("name") in START_ACTIONS:
+            return filled
+        elif event.get("event") == "user":
+            break
+    return set()
 
 
 def _action_before(tracker: Tracker, form: str) -> str | None:

@@ -111,6 +111,22 @@ def test_first_question_has_the_intro_and_buttons(run_action, flows, form, slot,
     assert messages[0]["buttons"] == flow.buttons(slot)
 
 
+def test_the_intro_is_shown_when_the_start_filled_in_what_was_already_said(run_action, flows):
+    # "I'm worried about an elderly neighbour" starts the referral with the adult route chosen.
+    events = asked_by("referral_form", after="action_start_referral")
+    events.insert(3, {"event": "slot", "name": "referral_audience", "value": "adults"})
+    tracker = make_tracker(
+        "im worried about an elderly neighbour",
+        intent="raise_adult_concern",
+        active_loop="referral_form",
+        slots={"referral_audience": "adults"},
+        events=events,
+    )
+    _, messages = run_action(ASK_ACTIONS["referral_danger"](), tracker)
+    flow = flows["referral"]
+    assert messages[0]["text"].startswith(flow.intro)
+
+
 def test_first_question_asked_again_after_an_interruption_comes_without_the_intro(
     run_action, flows
 ):
