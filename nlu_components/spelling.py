@@ -10,7 +10,7 @@ A word is corrected only when all of these hold, so clean text is never touched:
 - it is unknown: not in the training data (nor its form without an apostrophe: "dont"), not in the
   language model's vocabulary, and not in pyspellchecker's English word list, so real words
   ("maths", "nappy", "timetables") stay as typed;
-- it is four letters or more, and not playful repetition ("nooo", "hehe", "hahaha");
+- it is four to 24 letters long, and not playful repetition ("nooo", "hehe", "hahaha");
 - a word of the training data is one edit away (a letter dropped, added, changed, or two swapped),
   and it is at least three times as frequent there as any other such word ("helo" is one edit from
   both "hello" and "help", so it is left alone).
@@ -80,18 +80,24 @@ def model_vocabulary(path: Path) -> set[str]:
 
 class Speller:
     def __init__(
-        self, counts: dict[str, int], other_words: set[str], min_length: int, dominance: float
+        self,
+        counts: dict[str, int],
+        other_words: set[str],
+        min_length: int,
+        dominance: float,
+        max_length: int = 24,
     ) -> None:
         self.counts = Counter(counts)
         apostrophe_free = {w.replace("'", "") for w in counts if "'" in w}
         self.known = set(counts) | apostrophe_free | other_words
         self.min_length = min_length
+        self.max_length = max_length
         self.dominance = dominance
 
     def word(self, word: str) -> str:
         lower = word.lower()
         if (
-            len(lower) < self.min_length
+            not self.min_length <= len(lower) <= self.max_length
             or lower in self.known
             or not WORD.fullmatch(lower)
             or "'" in lower
@@ -123,7 +129,9 @@ class SpellingCorrector(GraphComponent):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"min_length": 4, "dominance": 3.0, "vocabulary": None}
+        # max_length: every string one edit from a word is ~54 per letter, so a 2,000-letter
+        # "word" (the message limit) cost 263 ms of Rasa's event loop; no real slip is that long.
+        return {"min_length": 4, "max_length": 24, "dominance": 3.0, "vocabulary": None}
 
     def __init__(
         self,
@@ -140,7 +148,13 @@ class SpellingCorrector(GraphComponent):
             other = english_words()
             if config.get("vocabulary"):
                 other |= model_vocabulary(Path(config["vocabulary"]))
-            self.speller = Speller(counts, other, config["min_length"], config["dominance"])
+            self.speller = Speller(
+                counts,
+                other,
+                config["min_length"],
+                config["dominance"],
+                config.get("max_length", 24),
+            )
 
     @classmethod
     def create(
