@@ -67,7 +67,7 @@ def answer_question(
             hits[0].score = 1.0
     else:
         hits = retriever.search(question, encode, k=INTENT_DEPTH, audience=audience)
-        hits = _intent_first(hits, retriever, intent, min_score)[:3]
+        hits = _intent_first(hits, intent, min_score)[:3]
     if not hits or hits[0].score < min_score:
         return KnowledgeAnswer(confident=False, text="", top=hits[0].as_dict() if hits else None)
     best = hits[0]
@@ -91,9 +91,7 @@ def answer_question(
     return KnowledgeAnswer(True, text, tentative, [source], related, best.as_dict())
 
 
-def _intent_first(
-    hits: list[Hit], retriever: Retriever, intent: str | None, min_score: float
-) -> list[Hit]:
+def _intent_first(hits: list[Hit], intent: str | None, min_score: float) -> list[Hit]:
     """The NLU knows what kind of question this is; the search knows the words. When a document
     says it answers the intent (front matter `intents`) and one of its passages clears the
     cut-off among the top hits, it goes first: "i think a colleague is hurting kids" is a
