@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot import resources
 from bot.contacts import safety_message
-from bot.flows.render import PARAGRAPH_BREAK, Message
+from bot.flows.render import PARAGRAPH_BREAK, Message, render_stage_answer
 
 
 def send(dispatcher: CollectingDispatcher, msg: Message) -> None:
@@ -77,3 +77,18 @@ def never_fails(run: Run) -> Run:
             return []
 
     return wrapper
+
+
+def answer_from_the_stage(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """During the escalation stages, "what do I record?" means at this stage: answered from the
+    stage the practitioner is on (the flow's `stage_questions`), not from the whole corpus, where
+    it found the referral record-keeping passage."""
+    stage = tracker.get_slot("escalation_stage")
+    if not stage or not tracker.get_slot("escalation_topic"):
+        return False
+    flow = resources.get_flows()["escalation"]
+    field_name = flow.stage_question(latest_text(tracker))
+    if field_name is None:
+        return False
+    send(dispatcher, render_stage_answer(flow, int(stage), field_name))
+    return True

@@ -8,7 +8,14 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import latest_entity, latest_text, never_fails, send, stated_audience
+from actions.common import (
+    answer_from_the_stage,
+    latest_entity,
+    latest_text,
+    never_fails,
+    send,
+    stated_audience,
+)
 from bot import resources
 from bot.contacts import Contact
 from bot.flows.render import message
@@ -77,6 +84,8 @@ class ActionContact(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        if answer_from_the_stage(dispatcher, tracker):  # "who do I involve?" mid-escalation
+            return []
         contacts = resources.get_contacts()
         intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
         chosen = choose_contacts(

@@ -10,6 +10,7 @@ from rasa_sdk.events import EventType, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import (
+    answer_from_the_stage,
     intent_info,
     latest_entity,
     latest_text,
@@ -58,6 +59,8 @@ def answer_from_knowledge(
     dispatcher: CollectingDispatcher, tracker: Tracker, fallback_reason: str
 ) -> bool:
     """Search and answer; on a weak result say "I don't know" and log the gap."""
+    if answer_from_the_stage(dispatcher, tracker):
+        return True
     settings = get_settings()
     min_score = (
         settings.retrieval_min_score_out_of_scope

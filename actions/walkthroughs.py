@@ -10,7 +10,7 @@ from rasa_sdk.events import ActiveLoop, EventType, Restarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import latest_entity, latest_text, never_fails, send
+from actions.common import answer_from_the_stage, latest_entity, latest_text, never_fails, send
 from actions.knowledge import answer_from_knowledge
 from bot import resources
 from bot.flows.model import Flow
@@ -192,6 +192,8 @@ class ActionEscalationStep(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        if answer_from_the_stage(dispatcher, tracker):  # "how long does this stage take?"
+            return []
         flow = flow_for_form("escalation_form")
         topic = tracker.get_slot("escalation_topic")
         if not topic:

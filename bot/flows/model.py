@@ -105,6 +105,19 @@ class Flow:
             return typo[1]
         return best[1] if best else None
 
+    def stage_question(self, text: str | None) -> str | None:
+        """Which field of a stage (`stage_questions` in the flow file) a typed question asks
+        for: the longest phrase found in it, whole words only."""
+        cleaned = _normalise(text or "")
+        best: tuple[int, str] | None = None
+        for field_name, phrases in (self.data.get("stage_questions") or {}).items():
+            for phrase in phrases:
+                p = _normalise(phrase)
+                found = p and re.search(rf"(?<![a-z0-9]){re.escape(p)}(?![a-z0-9])", cleaned)
+                if found and (best is None or len(p) > best[0]):
+                    best = (len(p), field_name)
+        return best[1] if best else None
+
     def buttons(self, slot: str) -> list[dict[str, str]]:
         return [
             {"title": o.title, "payload": f'/inform{{"choice": "{o.id}"}}'}
@@ -262,9 +275,19 @@ def _check_shapes(name: str, data: dict[str, Any]) -> None:
             texts = note.values() if isinstance(note, dict) else [note]
             if not all(isinstance(t, str) for t in texts):
                 raise FlowError(f"{name}: {notes} {key} must be a text or texts by audience")
+    kind(data.get("stage_questions"), dict, "stage_questions")
+    for key, phrases in (data.get("stage_questions") or {}).items():
+        if key not in STAGE_FIELDS:
+            raise FlowError(f"{name}: stage_questions {key!r} is not one of {sorted(STAGE_FIELDS)}")
+        if not isinstance(phrases, list) or not all(isinstance(p, str) for p in phrases):
+            raise FlowError(f"{name}: stage_questions {key} must be a list of phrases")
     for key, block in (data.get("feedback") or {}).items():
         kind(block, dict, f"feedback {key}")
         source(block.get("source"), f"'source' of feedback {key}")
+
+
+# The fields of an escalation stage a practitioner can ask about mid-walkthrough.
+STAGE_FIELDS = {"do", "involve", "record", "timescale"}
 
 
 def load_flows(directory: Path) -> dict[str, Flow]:

@@ -180,3 +180,38 @@ def render_stage(flow: Flow, topic: str, stage: int) -> list[Message]:
     summary_lines.append(f"Current protocol: {published.get('url', '')}")
     messages.append(message("\n".join(summary_lines), copy=True))
     return messages
+
+
+STAGE_FIELD_LABELS = {
+    "do": "What to do",
+    "involve": "Who to involve",
+    "record": "What to record",
+    "timescale": "Timescale",
+}
+
+
+def render_stage_answer(flow: Flow, stage: int, field_name: str) -> Message:
+    """A question asked during the stages, answered from the stage the practitioner is on. A
+    timescale the data does not give is said to be unconfirmed, never made up."""
+    stages = flow.data["stages"]
+    stage = max(1, min(stage, len(stages)))
+    info = stages[stage - 1]
+    label = STAGE_FIELD_LABELS[field_name]
+    answer = info.get(field_name)
+    published = flow.data.get("published") or {}
+    if not answer:
+        answer = (
+            "No timescale for this stage is confirmed in our data. Check the current protocol: "
+            f"{published.get('url', '')}"
+        )
+    text = f"At stage {stage} of {len(stages)} ({info['title']}): {label}: {answer}"
+    return message(
+        text,
+        buttons=[
+            {"title": "Still not resolved: next stage", "payload": "/next_step"}
+            if stage < len(stages)
+            else {"title": "Start a new escalation", "payload": "/escalate"},
+            {"title": "It's resolved", "payload": "/stop"},
+        ],
+        sources=[{"title": flow.data["source"]["title"], "url": published.get("url", "")}],
+    )

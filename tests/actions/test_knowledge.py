@@ -47,6 +47,38 @@ def test_a_confident_answer_offers_only_related_guidance(run_action):
     assert all(p.startswith("/ask_knowledge") for p in payloads), payloads
 
 
+def test_a_question_during_the_escalation_stages_is_answered_from_that_stage(
+    run_action, flows, recorded_gaps
+):
+    stages = flows["escalation"].data["stages"]
+    slots = {"escalation_topic": "threshold", "escalation_stage": 2.0}
+    _, messages = run_action(ActionSearchKnowledge(), make_tracker("what do i record", slots=slots))
+    assert messages[0]["text"] == (
+        f"At stage 2 of {len(stages)} ({stages[1]['title']}): What to record: {stages[1]['record']}"
+    )
+    assert messages[0]["buttons"][0]["payload"] == "/next_step"
+    assert not [g for g in recorded_gaps if isinstance(g, Gap)]
+    # No stage gives a timescale in the data: it is said to be unconfirmed, not made up.
+    _, messages = run_action(ActionSearchKnowledge(), make_tracker("how long", slots=slots))
+    assert "No timescale for this stage is confirmed" in messages[0]["text"]
+    assert flows["escalation"].data["published"]["url"] in messages[0]["text"]
+
+
+def test_who_to_involve_during_the_stages_is_the_stage_s_answer_not_a_contact_list(
+    run_action, flows
+):
+    slots = {"escalation_topic": "case_closed", "escalation_stage": 1.0}
+    tracker = make_tracker("who do i involve", intent="ask_contact", slots=slots)
+    _, messages = run_action(ActionContact(), tracker)
+    involve = flows["escalation"].data["stages"][0]["involve"]
+    assert messages[0]["text"].endswith(f"Who to involve: {involve}")
+
+
+def test_the_same_question_outside_the_stages_is_searched(run_action):
+    _, messages = run_action(ActionSearchKnowledge(), make_tracker("what do i record"))
+    assert not messages[0]["text"].startswith("At stage")
+
+
 def test_related_document_button_shows_that_document(run_action):
     tracker = make_tracker(
         '/ask_knowledge{"doc_id": "procedures/was-not-brought"}',

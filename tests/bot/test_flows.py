@@ -159,6 +159,8 @@ def test_flow_without_questions_is_refused(tmp_path):
             {"consent_notes": {"refused": {"children": ["a list"]}}},
             "consent_notes refused must be a text or texts by audience",
         ),
+        ({"stage_questions": {"when": ["by when"]}}, "stage_questions 'when' is not one of"),
+        ({"stage_questions": {"record": "write down"}}, "stage_questions record must be a list"),
     ],
 )
 def test_a_malformed_source_or_note_is_refused_at_load(tmp_path, patch, what):
@@ -191,3 +193,20 @@ def test_notes_that_differ_in_law_are_given_for_the_referral_audience_only(flows
         for key, value in (("consent_notes", "refused"), ("category_notes", "exploitation")):
             note = notes[key][value][audience]
             assert note in text and note not in other
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("what do i need to record?", "record"),
+        ("where is the protocol published", None),  # not a stage question: the search answers it
+        ("what do i record", "record"),
+        ("ok so what should I write down", "record"),
+        ("who else should i tell", "involve"),
+        ("how long does this stage take", "timescale"),
+        ("what now", None),  # "next stage?" as much as "this stage?": left to the walkthrough
+        ("what is cuckooing", None),
+    ],
+)
+def test_a_question_during_the_stages_names_the_field_it_asks_for(flows, text, field):
+    assert flows["escalation"].stage_question(text) == field
