@@ -31,7 +31,7 @@ from rasa.utils.tensorflow.model_data import ragged_array_to_ndarray
 
 from bot.knowledge.expand import load_synonyms, synonym_expansions
 from bot.knowledge.hashing import file_sha256
-from nlu_components.spelling import CORRECTED_TEXT
+from nlu_components.spelling import CORRECTED_TEXT, typed_text
 
 # Where the sentence vector of a typed message is kept for nlu_components/sentence_vector.py,
 # which passes it on to the action server for knowledge search (bot/knowledge/shared.py).
@@ -133,7 +133,7 @@ class MeanPoolingLanguageModelFeaturizer(LanguageModelFeaturizer):
         batch_tokens, batch_token_ids = super()._get_token_ids_for_batch(batch_examples, attribute)
         if attribute == TEXT and self._fast is not None:
             batch_token_ids = [
-                self._as_typed(_typed(example), list(ids))[0]
+                self._as_typed(typed_text(example), list(ids))[0]
                 for example, ids in zip(batch_examples, batch_token_ids, strict=True)
             ]
         return batch_tokens, batch_token_ids
@@ -161,7 +161,7 @@ class MeanPoolingLanguageModelFeaturizer(LanguageModelFeaturizer):
             if sentence is None or not message.get(TOKENS_NAMES[TEXT]):
                 continue
             token_ids = self._tokenize_example(message, TEXT)[1]
-            ids, exact = self._as_typed(_typed(message), token_ids)
+            ids, exact = self._as_typed(typed_text(message), token_ids)
             if exact and not message.get(CORRECTED_TEXT):
                 payload = _payload(sentence.features, self._onnx_tag, len(ids) + 2)
                 message.set(SENTENCE_VECTOR, payload)
@@ -233,12 +233,6 @@ class MeanPoolingLanguageModelFeaturizer(LanguageModelFeaturizer):
             sentences.append(mean / (np.linalg.norm(mean) + 1e-12))
             tokens.append(example[1:-1])
         return np.array(sentences), ragged_array_to_ndarray(tokens)
-
-
-def _typed(message: Message) -> str:
-    """The text whose tokens the model reads: as typed, or with the words
-    nlu_components/spelling.py put right."""
-    return message.get(CORRECTED_TEXT) or message.get(TEXT) or ""
 
 
 def _fast_tokenizer(model_dir: Path) -> Any:

@@ -32,7 +32,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from nlu_components.spelling import CORRECTED_TEXT
+from nlu_components.spelling import typed_text
 
 logger = logging.getLogger(__name__)
 
@@ -104,8 +104,7 @@ class NgramSentenceIntentClassifier(GraphComponent, IntentClassifier):
 
     @staticmethod
     def _text(message: Message) -> str:
-        text = message.get(CORRECTED_TEXT) or message.get(TEXT) or ""
-        return text.lower().translate(EMOJI_MARKS)
+        return typed_text(message).lower().translate(EMOJI_MARKS)
 
     @staticmethod
     def _sentence_vector(message: Message) -> np.ndarray | None:

@@ -64,6 +64,11 @@ def edits1(word: str) -> set[str]:
     return out
 
 
+def typed_text(message: Message) -> str:
+    """The text the featurizer and the classifier read: as typed, or with the slips put right."""
+    return message.get(CORRECTED_TEXT) or message.get(TEXT) or ""
+
+
 def english_words() -> set[str]:
     from spellchecker import SpellChecker
 
@@ -84,8 +89,8 @@ class Speller:
         counts: dict[str, int],
         other_words: set[str],
         min_length: int,
+        max_length: int,
         dominance: float,
-        max_length: int = 24,
     ) -> None:
         self.counts = Counter(counts)
         apostrophe_free = {w.replace("'", "") for w in counts if "'" in w}
@@ -140,7 +145,6 @@ class SpellingCorrector(GraphComponent):
         resource: Resource,
         counts: dict[str, int] | None = None,
     ) -> None:
-        self.config = config
         self._storage = model_storage
         self._resource = resource
         self.speller: Speller | None = None
@@ -149,11 +153,7 @@ class SpellingCorrector(GraphComponent):
             if config.get("vocabulary"):
                 other |= model_vocabulary(Path(config["vocabulary"]))
             self.speller = Speller(
-                counts,
-                other,
-                config["min_length"],
-                config["dominance"],
-                config.get("max_length", 24),
+                counts, other, config["min_length"], config["max_length"], config["dominance"]
             )
 
     @classmethod
