@@ -14,7 +14,7 @@ from actions.common import answer_from_the_stage, latest_entity, latest_text, ne
 from actions.knowledge import answer_from_knowledge
 from bot import resources
 from bot.flows.model import Flow
-from bot.flows.render import message, render_referral, render_stage, stage_count
+from bot.flows.render import NEXT_STAGE, message, render_referral, render_stage, stage_count
 from bot.gaps.hook import Gap, record_gap
 from bot.questions import looks_like_question
 
@@ -29,7 +29,7 @@ STARTING_ACTIONS = {
     "action_walkthrough_stop",
 }
 # The actions that prefill a walkthrough from what the practitioner said when starting it.
-START_ACTIONS = {"action_start_referral", "action_start_escalation"}
+PREFILLING_ACTIONS = {"action_start_referral", "action_start_escalation"}
 MAIN_MENU = [
     {"title": "Make a referral", "payload": "/make_referral"},
     {"title": "Escalate a disagreement", "payload": "/escalate"},
@@ -134,7 +134,7 @@ def _prefilled(tracker: Tracker) -> set[str]:
     for event in reversed(tracker.events):
         if event.get("event") == "slot" and event.get("value") is not None:
             filled.add(str(event.get("name")))
-        elif event.get("event") == "action" and event.get("name") in START_ACTIONS:
+        elif event.get("event") == "action" and event.get("name") in PREFILLING_ACTIONS:
             return filled
         elif event.get("event") == "user":
             break
@@ -244,7 +244,7 @@ class ActionWalkthroughBack(Action):
                         "start the escalation again; or carry on from stage 1.",
                         buttons=[
                             {"title": "Choose the disagreement again", "payload": "/escalate"},
-                            {"title": "Still not resolved: next stage", "payload": "/next_step"},
+                            NEXT_STAGE,
                         ],
                     ),
                 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -91,13 +92,7 @@ class Flow:
             if cleaned in {_normalise(option.id), _normalise(option.title)}:
                 return option.id
         # Whole-phrase synonym match; the longest synonym wins ("not safe" beats "no").
-        best: tuple[int, str] | None = None
-        for option in q.options:
-            for synonym in option.synonyms:
-                syn = _normalise(synonym)
-                found = syn and re.search(rf"(?<![a-z0-9]){re.escape(syn)}(?![a-z0-9])", cleaned)
-                if found and (best is None or len(syn) > best[0]):
-                    best = (len(syn), option.id)
+        best = _longest_phrase(cleaned, ((o.id, syn) for o in q.options for syn in o.synonyms))
         # A longer synonym typed with a slip beats a shorter one typed exactly: "domestc abuse"
         # is domestic abuse, not the "abuse" inside it.
         typo = _typo_match(q.options, cleaned)
@@ -108,14 +103,8 @@ class Flow:
     def stage_question(self, text: str | None) -> str | None:
         """Which field of a stage (`stage_questions` in the flow file) a typed question asks
         for: the longest phrase found in it, whole words only."""
-        cleaned = _normalise(text or "")
-        best: tuple[int, str] | None = None
-        for field_name, phrases in (self.data.get("stage_questions") or {}).items():
-            for phrase in phrases:
-                p = _normalise(phrase)
-                found = p and re.search(rf"(?<![a-z0-9]){re.escape(p)}(?![a-z0-9])", cleaned)
-                if found and (best is None or len(p) > best[0]):
-                    best = (len(p), field_name)
+        asked = (self.data.get("stage_questions") or {}).items()
+        best = _longest_phrase(_normalise(text or ""), ((f, p) for f, ps in asked for p in ps))
         return best[1] if best else None
 
     def buttons(self, slot: str) -> list[dict[str, str]]:
@@ -127,6 +116,18 @@ class Flow:
     def answer_title(self, slot: str, option_id: str) -> str:
         option = self.question(slot).option(option_id)
         return option.title if option else option_id
+
+
+def _longest_phrase(cleaned: str, candidates: Iterable[tuple[str, str]]) -> tuple[int, str] | None:
+    """The (length, key) of the longest (key, phrase) whose phrase stands in `cleaned` as whole
+    words; the first one found wins a tie."""
+    best: tuple[int, str] | None = None
+    for key, phrase in candidates:
+        p = _normalise(phrase)
+        found = p and re.search(rf"(?<![a-z0-9]){re.escape(p)}(?![a-z0-9])", cleaned)
+        if found and (best is None or len(p) > best[0]):
+            best = (len(p), key)
+    return best
 
 
 def _typo_match(options: list[Any], cleaned: str) -> tuple[int, str] | None:
@@ -286,8 +287,14 @@ def _check_shapes(name: str, data: dict[str, Any]) -> None:
         source(block.get("source"), f"'source' of feedback {key}")
 
 
-# The fields of an escalation stage a practitioner can ask about mid-walkthrough.
-STAGE_FIELDS = {"do", "involve", "record", "timescale"}
+# The fields of an escalation stage, with the labels they are shown under; a practitioner can
+# ask about them mid-walkthrough (`stage_questions`).
+STAGE_FIELDS = {
+    "do": "What to do",
+    "involve": "Who to involve",
+    "record": "What to record",
+    "timescale": "Timescale",
+}
 
 
 def load_flows(directory: Path) -> dict[str, Flow]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.contacts import Contact
-from bot.flows.model import Flow, find_outcome
+from bot.flows.model import STAGE_FIELDS, Flow, find_outcome
 
 Message = dict[str, Any]
 
@@ -128,6 +128,10 @@ def render_escalation_intro(flow: Flow, topic: str) -> str:
     return f"{note}\n\n{flow.data.get('pattern_note', '')}".strip()
 
 
+NEXT_STAGE = {"title": "Still not resolved: next stage", "payload": "/next_step"}
+RESOLVED = {"title": "It's resolved", "payload": "/stop"}
+
+
 def stage_count(flow: Flow) -> int:
     return len(flow.data.get("stages") or [])
 
@@ -136,18 +140,17 @@ def render_stage(flow: Flow, topic: str, stage: int) -> list[Message]:
     """Stage `stage` (1-based). The first stage also explains the topic; the last ends with
     where the current protocol is published and a copyable summary."""
     stages = flow.data["stages"]
-    stage = max(1, min(stage, len(stages)))
-    info = stages[stage - 1]
+    stage, info = _stage(flow, stage)
     lines = [
         f"Stage {stage} of {len(stages)}: {info['title']}",
         "",
         info["do"],
         "",
-        f"Who to involve: {info['involve']}",
-        f"What to record: {info['record']}",
+        f"{STAGE_FIELDS['involve']}: {info['involve']}",
+        f"{STAGE_FIELDS['record']}: {info['record']}",
     ]
     if info.get("timescale"):
-        lines.append(f"Timescale: {info['timescale']}")
+        lines.append(f"{STAGE_FIELDS['timescale']}: {info['timescale']}")
     messages: list[Message] = []
     if stage == 1:
         messages.append(message(render_escalation_intro(flow, topic)))
@@ -156,10 +159,7 @@ def render_stage(flow: Flow, topic: str, stage: int) -> list[Message]:
         messages.append(
             message(
                 "\n".join(lines),
-                buttons=[
-                    {"title": "Still not resolved: next stage", "payload": "/next_step"},
-                    {"title": "It's resolved", "payload": "/stop"},
-                ],
+                buttons=[NEXT_STAGE, RESOLVED],
             )
         )
         return messages
@@ -182,21 +182,12 @@ def render_stage(flow: Flow, topic: str, stage: int) -> list[Message]:
     return messages
 
 
-STAGE_FIELD_LABELS = {
-    "do": "What to do",
-    "involve": "Who to involve",
-    "record": "What to record",
-    "timescale": "Timescale",
-}
-
-
 def render_stage_answer(flow: Flow, stage: int, field_name: str) -> Message:
     """A question asked during the stages, answered from the stage the practitioner is on. A
     timescale the data does not give is said to be unconfirmed, never made up."""
     stages = flow.data["stages"]
-    stage = max(1, min(stage, len(stages)))
-    info = stages[stage - 1]
-    label = STAGE_FIELD_LABELS[field_name]
+    stage, info = _stage(flow, stage)
+    label = STAGE_FIELDS[field_name]
     answer = info.get(field_name)
     published = flow.data.get("published") or {}
     if not answer:
@@ -208,10 +199,17 @@ def render_stage_answer(flow: Flow, stage: int, field_name: str) -> Message:
     return message(
         text,
         buttons=[
-            {"title": "Still not resolved: next stage", "payload": "/next_step"}
+            NEXT_STAGE
             if stage < len(stages)
             else {"title": "Start a new escalation", "payload": "/escalate"},
-            {"title": "It's resolved", "payload": "/stop"},
+            RESOLVED,
         ],
         sources=[{"title": flow.data["source"]["title"], "url": published.get("url", "")}],
     )
+
+
+def _stage(flow: Flow, stage: int) -> tuple[int, dict[str, Any]]:
+    """Stage `stage` (1-based, kept within the flow's stages) and its data."""
+    stages = flow.data["stages"]
+    stage = max(1, min(stage, len(stages)))
+    return stage, stages[stage - 1]
