@@ -14,6 +14,11 @@ from bot import resources
 from bot.contacts import safety_message
 from bot.flows.render import PARAGRAPH_BREAK, Message, render_stage_answer
 
+# The buttons several answers offer (the main journeys and a person to talk to).
+MAKE_REFERRAL = {"title": "Make a referral", "payload": "/make_referral"}
+ESCALATE = {"title": "Escalate a disagreement", "payload": "/escalate"}
+TALK_TO_PERSON = {"title": "Talk to a person", "payload": "/talk_to_person"}
+
 
 def send(dispatcher: CollectingDispatcher, msg: Message) -> None:
     """Text and buttons go as Rasa text; sources, contact cards and the copy flag travel in

@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import never_fails, send
+from actions.common import TALK_TO_PERSON, never_fails, send
 from bot import resources
 from bot.flows.render import PARAGRAPH_BREAK, message
 from bot.gaps.hook import Gap, record_gap
@@ -59,7 +59,7 @@ class ActionFeedbackNegative(Action):
                 "question, pick a topic, or talk to a person.",
                 buttons=[
                     {"title": "What can you do?", "payload": "/help"},
-                    {"title": "Talk to a person", "payload": "/talk_to_person"},
+                    TALK_TO_PERSON,
                 ],
                 contacts=[contacts["consultation_line"]] if "consultation_line" in contacts else [],
             ),

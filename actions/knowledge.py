@@ -10,6 +10,9 @@ from rasa_sdk.events import EventType, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import (
+    ESCALATE,
+    MAKE_REFERRAL,
+    TALK_TO_PERSON,
     answer_from_the_stage,
     intent_info,
     latest_entity,
@@ -26,17 +29,17 @@ from bot.knowledge.answer import answer_question
 from bot.settings import get_settings
 
 SUGGESTED_TOPICS = [
-    {"title": "Make a referral", "payload": "/make_referral"},
-    {"title": "Escalate a disagreement", "payload": "/escalate"},
+    MAKE_REFERRAL,
+    ESCALATE,
     {"title": "Who to call out of hours", "payload": '/ask_contact{"urgency": "out_of_hours"}'},
     {"title": "What is cuckooing?", "payload": "what is cuckooing"},
 ]
 
 # After an answer the bot is not sure of: the ways forward that do not depend on the guess.
 OTHER_ROUTES = [
-    {"title": "Make a referral", "payload": "/make_referral"},
-    {"title": "Escalate a disagreement", "payload": "/escalate"},
-    {"title": "Talk to a person", "payload": "/talk_to_person"},
+    MAKE_REFERRAL,
+    ESCALATE,
+    TALK_TO_PERSON,
 ]
 
 

@@ -10,7 +10,15 @@ from rasa_sdk.events import ActiveLoop, EventType, Restarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import answer_from_the_stage, latest_entity, latest_text, never_fails, send
+from actions.common import (
+    ESCALATE,
+    MAKE_REFERRAL,
+    answer_from_the_stage,
+    latest_entity,
+    latest_text,
+    never_fails,
+    send,
+)
 from actions.knowledge import answer_from_knowledge
 from bot import resources
 from bot.flows.model import Flow
@@ -31,8 +39,8 @@ STARTING_ACTIONS = {
 # The actions that prefill a walkthrough from what the practitioner said when starting it.
 PREFILLING_ACTIONS = {"action_start_referral", "action_start_escalation"}
 MAIN_MENU = [
-    {"title": "Make a referral", "payload": "/make_referral"},
-    {"title": "Escalate a disagreement", "payload": "/escalate"},
+    MAKE_REFERRAL,
+    ESCALATE,
     {"title": "What can you do?", "payload": "/help"},
 ]
 
@@ -202,7 +210,7 @@ class ActionEscalationStep(Action):
                 message(
                     "We're not in an escalation walkthrough at the moment. "
                     "Would you like to start one?",
-                    buttons=[{"title": "Escalate a disagreement", "payload": "/escalate"}],
+                    buttons=[ESCALATE],
                 ),
             )
             return []
