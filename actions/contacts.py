@@ -76,6 +76,41 @@ def describe(contact: Contact) -> str:
     return text
 
 
+def answer_with_contacts(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """The numbers that fit what the practitioner named (a service, out of hours, an
+    audience), each with its hours and source."""
+    contacts = resources.get_contacts()
+    intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
+    chosen = choose_contacts(
+        contacts,
+        latest_entity(tracker, "service"),
+        latest_entity(tracker, "urgency"),
+        intent,
+        audience_of(tracker),
+    )
+    if intent != "talk_to_person":
+        lead = "If anyone is in immediate danger, call 999 first. Otherwise:"
+    elif chosen and chosen[0].id == "consultation_line":
+        lead = (
+            "A person is a phone call away. For advice on a case, ring the professional "
+            "consultation line:"
+        )
+    else:
+        lead = "A person is a phone call away:"
+    body = "\n".join(f"• {describe(c)}" for c in chosen)
+    sources = []
+    for c in chosen:
+        if {"title": c.name, "url": c.source_url} not in sources:
+            sources.append({"title": c.name, "url": c.source_url})
+    send(dispatcher, message(f"{lead}\n{body}", contacts=chosen, sources=sources))
+
+
+def names_a_contact(tracker: Tracker) -> bool:
+    """A fragment such as "out of hours" or "the police", read as `inform` outside a
+    walkthrough, names who to call: it is answered with the numbers, not a passage."""
+    return any(latest_entity(tracker, e) for e in ("service", "urgency"))
+
+
 class ActionContact(Action):
     def name(self) -> str:
         return "action_contact"
@@ -86,30 +121,7 @@ class ActionContact(Action):
     ) -> list[EventType]:
         if answer_from_the_stage(dispatcher, tracker):  # "who do I involve?" mid-escalation
             return []
-        contacts = resources.get_contacts()
-        intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
-        chosen = choose_contacts(
-            contacts,
-            latest_entity(tracker, "service"),
-            latest_entity(tracker, "urgency"),
-            intent,
-            audience_of(tracker),
-        )
-        if intent != "talk_to_person":
-            lead = "If anyone is in immediate danger, call 999 first. Otherwise:"
-        elif chosen and chosen[0].id == "consultation_line":
-            lead = (
-                "A person is a phone call away. For advice on a case, ring the professional "
-                "consultation line:"
-            )
-        else:
-            lead = "A person is a phone call away:"
-        body = "\n".join(f"• {describe(c)}" for c in chosen)
-        sources = []
-        for c in chosen:
-            if {"title": c.name, "url": c.source_url} not in sources:
-                sources.append({"title": c.name, "url": c.source_url})
-        send(dispatcher, message(f"{lead}\n{body}", contacts=chosen, sources=sources))
+        answer_with_contacts(dispatcher, tracker)
         return []
 
 

@@ -21,11 +21,12 @@ from actions.common import (
     send,
     stated_audience,
 )
+from actions.contacts import answer_with_contacts, names_a_contact
 from bot import metrics, resources
 from bot.flows.render import message
 from bot.gaps.hook import Gap, record_answer, record_gap
 from bot.knowledge import shared
-from bot.knowledge.answer import answer_question
+from bot.knowledge.answer import KnowledgeAnswer, answer_question
 from bot.settings import get_settings
 
 SUGGESTED_TOPICS = [
@@ -58,12 +59,8 @@ def dont_know(dispatcher: CollectingDispatcher) -> None:
     )
 
 
-def answer_from_knowledge(
-    dispatcher: CollectingDispatcher, tracker: Tracker, fallback_reason: str
-) -> bool:
-    """Search and answer; on a weak result say "I don't know" and log the gap."""
-    if answer_from_the_stage(dispatcher, tracker):
-        return True
+def search(tracker: Tracker, fallback_reason: str) -> KnowledgeAnswer:
+    """The knowledge base's answer to the latest message, with the search's metrics."""
     settings = get_settings()
     min_score = (
         settings.retrieval_min_score_out_of_scope
@@ -72,7 +69,6 @@ def answer_from_knowledge(
     )
     question = latest_text(tracker)
     doc_id = latest_entity(tracker, "doc_id")
-    audience = stated_audience(tracker)
     # Rasa's NLU already ran the embedding model on this text: reuse its vector when it can
     # be trusted (bot/knowledge/shared.py) rather than run the model again.
     encode = shared.encoder_for(
@@ -84,7 +80,7 @@ def answer_from_knowledge(
         encode,
         question,
         min_score,
-        audience=audience,
+        audience=stated_audience(tracker),
         doc_id=doc_id,
         intent=(tracker.latest_message.get("intent") or {}).get("name"),
     )
@@ -92,6 +88,17 @@ def answer_from_knowledge(
         metrics.RETRIEVAL_SECONDS.observe(time.perf_counter() - started)
         metrics.RETRIEVAL_SCORE.observe(float((answer.top or {}).get("score", 0.0)))
     metrics.SEARCHES.labels("answered" if answer.confident else "dont_know").inc()
+    return answer
+
+
+def answer_from_knowledge(
+    dispatcher: CollectingDispatcher, tracker: Tracker, fallback_reason: str
+) -> bool:
+    """Search and answer; on a weak result say "I don't know" and log the gap."""
+    if answer_from_the_stage(dispatcher, tracker):
+        return True
+    question = latest_text(tracker)
+    answer = search(tracker, fallback_reason)
     if answer.confident:
         # A tentative answer may be the wrong guidance: it also offers the routes that are right
         # whatever the guidance says, so the practitioner is never left with only the guess.
@@ -106,6 +113,20 @@ def answer_from_knowledge(
     metrics.FALLBACKS.labels("dont_know").inc()
     record_gap(knowledge_gap(fallback_reason, tracker, question, answer.top or {}))
     return False
+
+
+def answer_before_walkthrough(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """A practitioner starting a referral with "where's the MAC form?" gets the form now, not
+    after five questions. Only a sure answer, and without buttons: the walkthrough's first
+    question follows with its own, and where the search is unsure the walkthrough still ends
+    with the route and the form."""
+    answer = search(tracker, "weak_retrieval")
+    if not answer.confident or answer.tentative:
+        return False
+    send(dispatcher, message(answer.text, sources=answer.sources))
+    top = answer.top or {}
+    record_answer(str(top.get("doc_id", "")), float(top.get("score", 0.0)))
+    return True
 
 
 def knowledge_gap(
@@ -133,6 +154,9 @@ class ActionSearchKnowledge(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if intent == "inform" and names_a_contact(tracker):
+            answer_with_contacts(dispatcher, tracker)
+            return []
         reason = "nlu_fallback" if intent == "nlu_fallback" else "weak_retrieval"
         if intent == "nlu_fallback":
             metrics.FALLBACKS.labels("nlu_fallback").inc()

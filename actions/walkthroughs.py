@@ -19,7 +19,7 @@ from actions.common import (
     never_fails,
     send,
 )
-from actions.knowledge import answer_from_knowledge
+from actions.knowledge import answer_before_walkthrough, answer_from_knowledge
 from bot import resources
 from bot.flows.model import Flow
 from bot.flows.render import NEXT_STAGE, message, render_referral, render_stage, stage_count
@@ -127,10 +127,10 @@ class AskFlowQuestion(Action):
         # What the practitioner already said when starting ("an elderly neighbour": an adult)
         # is filled in for them, and is no reason to skip the intro.
         answered = set(values) - _prefilled(tracker)
+        # After an answer to the question the walkthrough was started with, it offers itself.
+        intro = flow.intro_after_answer if _answered_at_start(tracker) else flow.intro
         text = (
-            f"{flow.intro}\n\n{question.text}"
-            if first and starting and not answered
-            else question.text
+            f"{intro}\n\n{question.text}" if first and starting and not answered else question.text
         )
         send(dispatcher, message(text, buttons=flow.buttons(self.slot)))
         return []
@@ -147,6 +147,19 @@ def _prefilled(tracker: Tracker) -> set[str]:
         elif event.get("event") == "user":
             break
     return set()
+
+
+def _answered_at_start(tracker: Tracker) -> bool:
+    """Whether the start action answered the practitioner's question (ActionStartReferral)."""
+    answered = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "bot":
+            answered = True
+        elif event.get("event") == "action" and event.get("name") in PREFILLING_ACTIONS:
+            return answered
+        elif event.get("event") == "user":
+            break
+    return False
 
 
 def _action_before(tracker: Tracker, form: str) -> str | None:
@@ -291,7 +304,8 @@ class ActionWalkthroughContinue(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        if looks_like_question(latest_text(tracker)):
+        text, form = latest_text(tracker), tracker.active_loop_name
+        if looks_like_question(text) or (form in FORMS and flow_for_form(form).answers_first(text)):
             answer_from_knowledge(dispatcher, tracker, "weak_retrieval")
         else:
             send(
@@ -360,6 +374,8 @@ class ActionStartReferral(Action):
         )
         if audience in {"children", "adults"}:
             events.append(SlotSet("referral_audience", audience))
+        if flow.answers_first(latest_text(tracker)):
+            answer_before_walkthrough(dispatcher, tracker)
         return events
 
 

@@ -48,6 +48,7 @@ class Flow:
     form: str
     title: str
     intro: str
+    intro_after_answer: str
     questions: list[Question]
     data: dict[str, Any]
 
@@ -106,6 +107,13 @@ class Flow:
         asked = (self.data.get("stage_questions") or {}).items()
         best = _longest_phrase(_normalise(text or ""), ((f, p) for f, ps in asked for p in ps))
         return best[1] if best else None
+
+    def answers_first(self, text: str | None) -> bool:
+        """Whether a message that starts or resumes this walkthrough asks about something the
+        walkthrough only reaches at its end (`answer_first` phrases in the flow file: "the MAC
+        form", "what goes in a referral"), so the knowledge base answers it first."""
+        phrases = self.data.get("answer_first") or []
+        return _longest_phrase(_normalise(text or ""), (("", p) for p in phrases)) is not None
 
     def buttons(self, slot: str) -> list[dict[str, str]]:
         return [
@@ -224,6 +232,7 @@ def load_flow(path: Path) -> Flow:
         form=str(data["form"]),
         title=str(data["title"]),
         intro=str(data["intro"]),
+        intro_after_answer=str(data.get("intro_after_answer") or data["intro"]),
         questions=questions,
         data=data,
     )
@@ -276,6 +285,13 @@ def _check_shapes(name: str, data: dict[str, Any]) -> None:
             texts = note.values() if isinstance(note, dict) else [note]
             if not all(isinstance(t, str) for t in texts):
                 raise FlowError(f"{name}: {notes} {key} must be a text or texts by audience")
+    if not isinstance(data.get("intro_after_answer", ""), str):
+        raise FlowError(f"{name}: intro_after_answer must be a text")
+    answer_first = data.get("answer_first")
+    if answer_first is not None and (
+        not isinstance(answer_first, list) or not all(isinstance(p, str) for p in answer_first)
+    ):
+        raise FlowError(f"{name}: answer_first must be a list of phrases")
     kind(data.get("stage_questions"), dict, "stage_questions")
     for key, phrases in (data.get("stage_questions") or {}).items():
         if key not in STAGE_FIELDS:

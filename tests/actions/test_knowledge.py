@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import base64
 
+import pytest
+
 from actions.contacts import ActionContact, ActionUrgentContacts
 from actions.feedback import ActionFeedbackNegative
 from actions.knowledge import ActionSearchKnowledge
@@ -198,3 +200,30 @@ def test_search_uses_the_sentence_vector_rasa_sent(run_action):
     tracker.latest_message[shared.PARSE_KEY] = {**sent, "model": "0" * 16}
     _, messages = run_action(ActionSearchKnowledge(), tracker)
     assert "Cuckooing" not in messages[0]["text"]
+
+
+@pytest.mark.parametrize(
+    "text, entities, expected",
+    [
+        ("out of hours", {"urgency": "out_of_hours"}, "edt"),
+        ("for a child out of hours", {"urgency": "out_of_hours", "audience": "children"}, "edt"),
+        ("the police", {"service": "police"}, "police"),
+    ],
+)
+def test_a_fragment_naming_who_to_call_gets_the_numbers_not_a_passage(
+    run_action, text, entities, expected
+):
+    # "out of hours" alone is read as inform; outside a walkthrough it asks who to call.
+    tracker = make_tracker(
+        text, intent="inform", entities=[{"entity": k, "value": v} for k, v in entities.items()]
+    )
+    _, messages = run_action(ActionSearchKnowledge(), tracker)
+    assert expected in [c["id"] for c in messages[0]["custom"]["contacts"]]
+    assert messages[0]["text"].startswith("If anyone is in immediate danger, call 999")
+
+
+def test_a_fragment_naming_nobody_to_call_is_still_searched(run_action):
+    tracker = make_tracker("was not brought", intent="inform")
+    _, messages = run_action(ActionSearchKnowledge(), tracker)
+    assert "contacts" not in messages[0].get("custom", {})
+    assert messages[0]["custom"]["sources"]

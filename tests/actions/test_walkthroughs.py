@@ -165,6 +165,41 @@ def test_adult_concern_prefills_the_audience(run_action):
     assert slot_events(events)["referral_audience"] == "adults"
 
 
+@pytest.mark.parametrize(
+    "text, intent, source",
+    [
+        ("where do i find the MAC form", "make_referral", "Children and Families Front Door"),
+        ("what goes in a good referral", "make_referral", "Children and Families Front Door"),
+        ("adult safeguarding concern form", "raise_adult_concern", "adult safeguarding concern"),
+    ],
+)
+def test_a_referral_started_with_a_question_about_the_form_answers_it_first(
+    run_action, text, intent, source
+):
+    events, messages = run_action(ActionStartReferral(), make_tracker(text, intent=intent))
+    assert len(messages) == 1
+    assert source.lower() in messages[0]["custom"]["sources"][0]["title"].lower()
+    assert not messages[0]["buttons"]  # the walkthrough's first question brings its own
+    assert slot_events(events)["referral_danger"] is None  # the walkthrough still starts
+
+
+def test_a_referral_started_without_such_a_question_starts_straight_away(run_action):
+    _, messages = run_action(
+        ActionStartReferral(), make_tracker("i need to make a referral", intent="make_referral")
+    )
+    assert messages == []
+
+
+def test_after_answering_the_start_the_walkthrough_offers_itself(run_action, flows):
+    events = asked_by("referral_form", after="action_start_referral")
+    events.insert(3, {"event": "bot", "text": "The MAC form ..."})
+    tracker = make_tracker("where is the mac form", active_loop="referral_form", events=events)
+    _, messages = run_action(ASK_ACTIONS["referral_danger"](), tracker)
+    flow = flows["referral"]
+    assert flow.intro_after_answer != flow.intro
+    assert messages[0]["text"].startswith(flow.intro_after_answer)
+
+
 def test_back_forgets_the_last_answer(run_action):
     tracker = make_tracker(
         "go back",
@@ -236,6 +271,7 @@ def test_back_from_the_first_escalation_stage_offers_the_topic_question_again(ru
     [
         ("make a referral", "carry on"),  # said again: the walkthrough carries on
         ("what is the MAC form", "Multi-Agency Contact"),  # a question: answered
+        ("mac form pls", "Multi-Agency Contact"),  # names the form: answered too
     ],
 )
 def test_the_walkthrough_intent_mid_walkthrough_keeps_the_answers(run_action, text, expected):

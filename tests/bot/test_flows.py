@@ -161,6 +161,8 @@ def test_flow_without_questions_is_refused(tmp_path):
         ),
         ({"stage_questions": {"when": ["by when"]}}, "stage_questions 'when' is not one of"),
         ({"stage_questions": {"record": "write down"}}, "stage_questions record must be a list"),
+        ({"answer_first": "form"}, "answer_first must be a list of phrases"),
+        ({"intro_after_answer": ["i"]}, "intro_after_answer must be a text"),
     ],
 )
 def test_a_malformed_source_or_note_is_refused_at_load(tmp_path, patch, what):
@@ -210,3 +212,18 @@ def test_notes_that_differ_in_law_are_given_for_the_referral_audience_only(flows
 )
 def test_a_question_during_the_stages_names_the_field_it_asks_for(flows, text, field):
     assert flows["escalation"].stage_question(text) == field
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("where do i find the MAC form", True),
+        ("Referral form?", True),
+        ("what goes in a good referral", True),
+        ("i need to make a referral", False),
+        ("formal complaint about a referral", False),  # whole words only
+    ],
+)
+def test_answers_first_matches_whole_phrases_from_the_flow_file(flows, text, expected):
+    assert flows["referral"].answers_first(text) is expected
+    assert flows["escalation"].answers_first(text) is False  # it has no such phrases
