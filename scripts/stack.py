@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -159,6 +160,7 @@ class LocalStack:
 
     def stop(self) -> None:
         stop_tree(self.proc, timeout=60)
+        shutil.rmtree(self.var_dir, ignore_errors=True)  # its gap log and secret key
 
     def __enter__(self) -> LocalStack:
         self.start()

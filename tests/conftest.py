@@ -123,6 +123,8 @@ class Stack:
         from scripts.stack import stop_tree
 
         stop_tree(self.proc)
+        # Its gap log and secret key are the run's only: nothing is left behind in /tmp.
+        shutil.rmtree(self.var_dir, ignore_errors=True)
 
     def chat(self, message: str, session_id: str | None = None) -> dict:
         response = requests.post(

@@ -4,6 +4,7 @@ once, and the database stopping and coming back."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import tempfile
 import threading
@@ -87,6 +88,7 @@ def pg_webs(postgres):
     finally:
         for web in webs:
             web.stop()
+        shutil.rmtree(var_dir, ignore_errors=True)
 
 
 def thumbs_down(url: str, sid: str, question: str, timeout: float = 60) -> int:
