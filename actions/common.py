@@ -12,7 +12,12 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot import resources
 from bot.contacts import safety_message
-from bot.flows.render import PARAGRAPH_BREAK, Message, render_stage_answer
+from bot.flows.render import PARAGRAPH_BREAK, Message, message, render_stage_answer
+from bot.settings import get_settings
+
+# Before any other answer when urgent_danger is the classifier's close second reading
+# (`danger_first`). Sent by the actions, not a domain response: no rule or story utters it.
+DANGER_FIRST = "If anyone is in immediate danger right now, call 999 first."
 
 # The buttons several answers offer (the main journeys and a person to talk to).
 MAKE_REFERRAL = {"title": "Make a referral", "payload": "/make_referral"}
@@ -82,6 +87,21 @@ def never_fails(run: Run) -> Run:
             return []
 
     return wrapper
+
+
+def danger_first(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """Anything that could be immediate danger gets "call 999" first. The classifier can put a
+    danger message just behind another reading ("missing 13 year old girl, believed to be with
+    older men, it's getting dark": inform 0.34, urgent_danger 0.31); then the answer still opens
+    with 999."""
+    if (tracker.latest_message.get("intent") or {}).get("name") == "urgent_danger":
+        return False  # the danger rule answers it with 999 already
+    ranking = tracker.latest_message.get("intent_ranking") or []
+    danger = next((r for r in ranking if r.get("name") == "urgent_danger"), {})
+    if float(danger.get("confidence") or 0.0) < get_settings().danger_second_reading:
+        return False
+    send(dispatcher, message(DANGER_FIRST))
+    return True
 
 
 def answer_from_the_stage(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:

@@ -14,6 +14,7 @@ from actions.common import (
     MAKE_REFERRAL,
     TALK_TO_PERSON,
     answer_from_the_stage,
+    danger_first,
     intent_info,
     latest_entity,
     latest_text,
@@ -95,6 +96,7 @@ def answer_from_knowledge(
     dispatcher: CollectingDispatcher, tracker: Tracker, fallback_reason: str
 ) -> bool:
     """Search and answer; on a weak result say "I don't know" and log the gap."""
+    danger_first(dispatcher, tracker)
     if answer_from_the_stage(dispatcher, tracker):
         return True
     question = latest_text(tracker)

@@ -14,6 +14,7 @@ from actions.common import (
     ESCALATE,
     MAKE_REFERRAL,
     answer_from_the_stage,
+    danger_first,
     latest_entity,
     latest_text,
     never_fails,
@@ -150,10 +151,13 @@ def _prefilled(tracker: Tracker) -> set[str]:
 
 
 def _answered_at_start(tracker: Tracker) -> bool:
-    """Whether the start action answered the practitioner's question (ActionStartReferral)."""
+    """Whether the start action answered the practitioner's question (ActionStartReferral): a
+    message with its sources, not the 999 line that may come before it."""
     answered = False
     for event in reversed(tracker.events):
-        if event.get("event") == "bot":
+        if event.get("event") == "bot" and ((event.get("data") or {}).get("custom") or {}).get(
+            "sources"
+        ):
             answered = True
         elif event.get("event") == "action" and event.get("name") in PREFILLING_ACTIONS:
             return answered
@@ -366,6 +370,7 @@ class ActionStartReferral(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        danger_first(dispatcher, tracker)
         flow = flow_for_form("referral_form")
         events: list[EventType] = [SlotSet(slot, None) for slot in flow.slots]
         intent = (tracker.latest_message.get("intent") or {}).get("name")
@@ -390,6 +395,7 @@ class ActionStartEscalation(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        danger_first(dispatcher, tracker)
         return [SlotSet("escalation_topic", None), SlotSet("escalation_stage", None)]
 
 

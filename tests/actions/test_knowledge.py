@@ -4,6 +4,7 @@ import base64
 
 import pytest
 
+from actions.common import DANGER_FIRST
 from actions.contacts import ActionContact, ActionUrgentContacts
 from actions.feedback import ActionFeedbackNegative
 from actions.knowledge import ActionSearchKnowledge
@@ -227,3 +228,37 @@ def test_a_fragment_naming_nobody_to_call_is_still_searched(run_action):
     _, messages = run_action(ActionSearchKnowledge(), tracker)
     assert "contacts" not in messages[0].get("custom", {})
     assert messages[0]["custom"]["sources"]
+
+
+def with_ranking(tracker, ranking):
+    tracker.latest_message["intent_ranking"] = [
+        {"name": name, "confidence": c} for name, c in ranking
+    ]
+    return tracker
+
+
+@pytest.mark.parametrize(
+    "danger, warned",
+    [(0.31, True), (0.25, True), (0.24, False), (0.0, False)],
+)
+def test_danger_as_a_close_second_reading_still_gets_999_first(run_action, danger, warned):
+    text = "missing 13 year old girl, believed to be with older men, it's getting dark"
+    tracker = with_ranking(
+        make_tracker(text, intent="inform", confidence=0.34),
+        [("inform", 0.34), ("urgent_danger", danger), ("ask_knowledge", 0.11)],
+    )
+    _, messages = run_action(ActionSearchKnowledge(), tracker)
+    assert (messages[0]["text"] == DANGER_FIRST) is warned
+    assert len(messages) == 1 + warned  # the answer (or "I don't know") still follows
+
+
+def test_a_referral_start_that_may_be_danger_opens_with_999(run_action):
+    from actions.walkthroughs import ActionStartReferral
+
+    text = "elderly man collapsed on the floor, carer hasn't been for 3 days"
+    tracker = with_ranking(
+        make_tracker(text, intent="raise_adult_concern", confidence=0.43),
+        [("raise_adult_concern", 0.43), ("urgent_danger", 0.40)],
+    )
+    _, messages = run_action(ActionStartReferral(), tracker)
+    assert messages[0]["text"] == DANGER_FIRST

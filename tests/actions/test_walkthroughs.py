@@ -192,7 +192,8 @@ def test_a_referral_started_without_such_a_question_starts_straight_away(run_act
 
 def test_after_answering_the_start_the_walkthrough_offers_itself(run_action, flows):
     events = asked_by("referral_form", after="action_start_referral")
-    events.insert(3, {"event": "bot", "text": "The MAC form ..."})
+    answer = {"custom": {"sources": [{"title": "Making a referral", "url": "https://x"}]}}
+    events.insert(3, {"event": "bot", "text": "The MAC form ...", "data": answer})
     tracker = make_tracker("where is the mac form", active_loop="referral_form", events=events)
     _, messages = run_action(ASK_ACTIONS["referral_danger"](), tracker)
     flow = flows["referral"]
