@@ -1,18 +1,23 @@
-"""Helpers shared by the actions: sending bot-layer messages through Rasa's dispatcher."""
+"""Helpers shared by the actions: sending bot-layer messages through Rasa's dispatcher, and the
+knowledge search several answers use."""
 
 from __future__ import annotations
 
 import functools
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot import resources
+from bot import metrics, resources
 from bot.contacts import safety_message
 from bot.flows.render import PARAGRAPH_BREAK, Message, message, render_stage_answer
+from bot.gaps.hook import record_answer
+from bot.knowledge import shared
+from bot.knowledge.answer import KnowledgeAnswer, answer_question
 from bot.settings import get_settings
 
 # Before any other answer when urgent_danger is the classifier's close second reading
@@ -116,4 +121,51 @@ def answer_from_the_stage(dispatcher: CollectingDispatcher, tracker: Tracker) ->
     if field_name is None:
         return False
     send(dispatcher, render_stage_answer(flow, int(stage), field_name))
+    return True
+
+
+def search(tracker: Tracker, fallback_reason: str) -> KnowledgeAnswer:
+    """The knowledge base's answer to the latest message, with the search's metrics."""
+    settings = get_settings()
+    min_score = (
+        settings.retrieval_min_score_out_of_scope
+        if fallback_reason == "out_of_scope"
+        else settings.retrieval_min_score
+    )
+    question = latest_text(tracker)
+    doc_id = latest_entity(tracker, "doc_id")
+    # Rasa's NLU already ran the embedding model on this text: reuse its vector when it can
+    # be trusted (bot/knowledge/shared.py) rather than run the model again.
+    encode = shared.encoder_for(
+        question, tracker.latest_message.get(shared.PARSE_KEY), resources.encode
+    )
+    started = time.perf_counter()
+    answer = answer_question(
+        resources.get_retriever(),
+        encode,
+        question,
+        min_score,
+        audience=stated_audience(tracker),
+        doc_id=doc_id,
+        intent=(tracker.latest_message.get("intent") or {}).get("name"),
+    )
+    if not doc_id:  # a document chosen by button is fetched, not searched
+        metrics.RETRIEVAL_SECONDS.observe(time.perf_counter() - started)
+        metrics.RETRIEVAL_SCORE.observe(float((answer.top or {}).get("score", 0.0)))
+    metrics.SEARCHES.labels("answered" if answer.confident else "dont_know").inc()
+    return answer
+
+
+def answer_if_sure(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """The passage for a question that another answer comes first for, when the search is
+    sure of it; nothing otherwise, and no buttons. A practitioner starting a referral with
+    "where's the MAC form?" gets the form now, not after five questions (the walkthrough's first
+    question follows with its buttons, and still ends with the route and the form); "what should
+    I do if a student is self harming", read as danger, gets the guidance after 999."""
+    answer = search(tracker, "weak_retrieval")
+    if not answer.confident or answer.tentative:
+        return False
+    send(dispatcher, message(answer.text, sources=answer.sources))
+    top = answer.top or {}
+    record_answer(str(top.get("doc_id", "")), float(top.get("score", 0.0)))
     return True

@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import (
     answer_from_the_stage,
+    answer_if_sure,
     latest_entity,
     latest_text,
     never_fails,
@@ -20,6 +21,7 @@ from bot import resources
 from bot.contacts import Contact
 from bot.flows.render import message
 from bot.knowledge.search import audience_hint
+from bot.questions import looks_like_question
 
 OUT_OF_HOURS = ["edt", "adult_social_care", "police"]
 DEFAULT = ["front_door", "consultation_line", "edt", "adult_social_care", "lado"]
@@ -146,4 +148,8 @@ class ActionUrgentContacts(Action):
                 contacts=chosen,
             ),
         )
+        # A question read as danger ("what should I do if a student is self harming") still
+        # gets its guidance, after 999 and the numbers.
+        if looks_like_question(latest_text(tracker)):
+            answer_if_sure(dispatcher, tracker)
         return []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -16,19 +15,15 @@ from actions.common import (
     answer_from_the_stage,
     danger_first,
     intent_info,
-    latest_entity,
     latest_text,
     never_fails,
+    search,
     send,
-    stated_audience,
 )
 from actions.contacts import answer_with_contacts, names_a_contact
 from bot import metrics, resources
 from bot.flows.render import message
 from bot.gaps.hook import Gap, record_answer, record_gap
-from bot.knowledge import shared
-from bot.knowledge.answer import KnowledgeAnswer, answer_question
-from bot.settings import get_settings
 
 SUGGESTED_TOPICS = [
     MAKE_REFERRAL,
@@ -60,38 +55,6 @@ def dont_know(dispatcher: CollectingDispatcher) -> None:
     )
 
 
-def search(tracker: Tracker, fallback_reason: str) -> KnowledgeAnswer:
-    """The knowledge base's answer to the latest message, with the search's metrics."""
-    settings = get_settings()
-    min_score = (
-        settings.retrieval_min_score_out_of_scope
-        if fallback_reason == "out_of_scope"
-        else settings.retrieval_min_score
-    )
-    question = latest_text(tracker)
-    doc_id = latest_entity(tracker, "doc_id")
-    # Rasa's NLU already ran the embedding model on this text: reuse its vector when it can
-    # be trusted (bot/knowledge/shared.py) rather than run the model again.
-    encode = shared.encoder_for(
-        question, tracker.latest_message.get(shared.PARSE_KEY), resources.encode
-    )
-    started = time.perf_counter()
-    answer = answer_question(
-        resources.get_retriever(),
-        encode,
-        question,
-        min_score,
-        audience=stated_audience(tracker),
-        doc_id=doc_id,
-        intent=(tracker.latest_message.get("intent") or {}).get("name"),
-    )
-    if not doc_id:  # a document chosen by button is fetched, not searched
-        metrics.RETRIEVAL_SECONDS.observe(time.perf_counter() - started)
-        metrics.RETRIEVAL_SCORE.observe(float((answer.top or {}).get("score", 0.0)))
-    metrics.SEARCHES.labels("answered" if answer.confident else "dont_know").inc()
-    return answer
-
-
 def answer_from_knowledge(
     dispatcher: CollectingDispatcher, tracker: Tracker, fallback_reason: str
 ) -> bool:
@@ -115,20 +78,6 @@ def answer_from_knowledge(
     metrics.FALLBACKS.labels("dont_know").inc()
     record_gap(knowledge_gap(fallback_reason, tracker, question, answer.top or {}))
     return False
-
-
-def answer_before_walkthrough(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
-    """A practitioner starting a referral with "where's the MAC form?" gets the form now, not
-    after five questions. Only a sure answer, and without buttons: the walkthrough's first
-    question follows with its own, and where the search is unsure the walkthrough still ends
-    with the route and the form."""
-    answer = search(tracker, "weak_retrieval")
-    if not answer.confident or answer.tentative:
-        return False
-    send(dispatcher, message(answer.text, sources=answer.sources))
-    top = answer.top or {}
-    record_answer(str(top.get("doc_id", "")), float(top.get("score", 0.0)))
-    return True
 
 
 def knowledge_gap(

@@ -14,13 +14,14 @@ from actions.common import (
     ESCALATE,
     MAKE_REFERRAL,
     answer_from_the_stage,
+    answer_if_sure,
     danger_first,
     latest_entity,
     latest_text,
     never_fails,
     send,
 )
-from actions.knowledge import answer_before_walkthrough, answer_from_knowledge
+from actions.knowledge import answer_from_knowledge
 from bot import resources
 from bot.flows.model import Flow
 from bot.flows.render import NEXT_STAGE, message, render_referral, render_stage, stage_count
@@ -380,7 +381,7 @@ class ActionStartReferral(Action):
         if audience in {"children", "adults"}:
             events.append(SlotSet("referral_audience", audience))
         if flow.answers_first(latest_text(tracker)):
-            answer_before_walkthrough(dispatcher, tracker)
+            answer_if_sure(dispatcher, tracker)
         return events
 
 

@@ -155,6 +155,21 @@ def test_urgent_contacts_follow_the_999_response(run_action):
     assert messages[0]["custom"]["contacts"][0]["number"] == "999"
 
 
+def test_a_question_read_as_danger_also_gets_its_guidance_after_999(run_action):
+    text = "what should I do if a student is self harming"
+    _, messages = run_action(ActionUrgentContacts(), make_tracker(text, intent="urgent_danger"))
+    assert messages[0]["custom"]["contacts"][0]["number"] == "999"
+    assert len(messages) == 2
+    # the briefing that covers self-harm in this corpus
+    assert "suicide awareness" in messages[1]["custom"]["sources"][0]["title"].lower()
+
+
+def test_a_danger_statement_gets_only_999_and_the_numbers(run_action):
+    text = "man on the roof of the hostel shouting that he'll end it"
+    _, messages = run_action(ActionUrgentContacts(), make_tracker(text, intent="urgent_danger"))
+    assert len(messages) == 1
+
+
 def test_negative_feedback_logs_the_answer_given(run_action, recorded_gaps):
     events = [
         {"event": "user", "text": "what is cuckooing"},

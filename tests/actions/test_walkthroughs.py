@@ -171,6 +171,11 @@ def test_adult_concern_prefills_the_audience(run_action):
         ("where do i find the MAC form", "make_referral", "Children and Families Front Door"),
         ("what goes in a good referral", "make_referral", "Children and Families Front Door"),
         ("adult safeguarding concern form", "raise_adult_concern", "adult safeguarding concern"),
+        (
+            "do i need parental consent to refer",
+            "make_referral",
+            "Children and Families Front Door",
+        ),
     ],
 )
 def test_a_referral_started_with_a_question_about_the_form_answers_it_first(

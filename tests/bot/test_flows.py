@@ -220,6 +220,7 @@ def test_a_question_during_the_stages_names_the_field_it_asks_for(flows, text, f
         ("where do i find the MAC form", True),
         ("Referral form?", True),
         ("what goes in a good referral", True),
+        ("do I need consent?", True),
         ("i need to make a referral", False),
         ("formal complaint about a referral", False),  # whole words only
     ],
