@@ -106,6 +106,7 @@ def danger_first(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
     if float(danger.get("confidence") or 0.0) < get_settings().danger_second_reading:
         return False
     send(dispatcher, message(DANGER_FIRST))
+    metrics.DANGER_SECOND_READINGS.inc()
     return True
 
 

@@ -38,6 +38,11 @@ FALLBACKS = Counter(
     "core_fallback (no rule fitted), out_of_scope; and dont_know (no confident answer either).",
     ["kind"],
 )
+DANGER_SECOND_READINGS = Counter(
+    "sgbot_danger_second_readings",
+    "Answers opened with 'call 999 first' because urgent_danger was a close second reading of "
+    "the message (DANGER_SECOND_READING); a rise means danger messages the NLU is missing.",
+)
 SEARCHES = Counter(
     "sgbot_knowledge_searches",
     "Knowledge searches, by outcome: answered, or dont_know below the confidence cut-off.",

@@ -8,6 +8,7 @@ from actions.common import DANGER_FIRST
 from actions.contacts import ActionContact, ActionUrgentContacts
 from actions.feedback import ActionFeedbackNegative
 from actions.knowledge import ActionSearchKnowledge
+from bot import metrics
 from bot.gaps.hook import Gap
 from bot.knowledge import embed, shared
 from bot.knowledge.answer import TENTATIVE
@@ -262,8 +263,10 @@ def test_danger_as_a_close_second_reading_still_gets_999_first(run_action, dange
         make_tracker(text, intent="inform", confidence=0.34),
         [("inform", 0.34), ("urgent_danger", danger), ("ask_knowledge", 0.11)],
     )
+    before = metrics.DANGER_SECOND_READINGS._value.get()
     _, messages = run_action(ActionSearchKnowledge(), tracker)
     assert (messages[0]["text"] == DANGER_FIRST) is warned
+    assert metrics.DANGER_SECOND_READINGS._value.get() - before == warned  # for operators
     assert len(messages) == 1 + warned  # the answer (or "I don't know") still follows
 
 
