@@ -74,7 +74,10 @@ def answer_from_knowledge(
         if answer.tentative:
             record_gap(knowledge_gap("low_confidence", tracker, question, top, answer.text))
         return True
-    dont_know(dispatcher)
+    if answer.unknown_review:  # "the Ellie review": not answered from someone else's review
+        send(dispatcher, message(answer.text, sources=answer.sources))
+    else:
+        dont_know(dispatcher)
     metrics.FALLBACKS.labels("dont_know").inc()
     record_gap(knowledge_gap(fallback_reason, tracker, question, answer.top or {}))
     return False

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from bot.knowledge.reviews import held_reviews, unknown_review_text, unknown_subject
 from bot.knowledge.search import Hit, Retriever
 
 MAX_ANSWER_CHARS = 700
@@ -32,6 +33,9 @@ class KnowledgeAnswer:
     sources: list[dict[str, str]] = field(default_factory=list)
     related: list[dict[str, str]] = field(default_factory=list)
     top: dict[str, Any] | None = None
+    # Set when the question names a case review the corpus does not hold (bot/knowledge/
+    # reviews.py): `text` then says so and lists the reviews it does hold.
+    unknown_review: str = ""
 
 
 def trim(text: str, limit: int = MAX_ANSWER_CHARS) -> str:
@@ -68,6 +72,19 @@ def answer_question(
     else:
         hits = retriever.search(question, encode, k=INTENT_DEPTH, audience=audience)
         hits = _intent_first(hits, intent, min_score)[:3]
+        documents = retriever.documents.values()
+        subject = unknown_subject(question, hits[0].document if hits else None, documents)
+        if subject:
+            held = held_reviews(documents)
+            return KnowledgeAnswer(
+                confident=False,
+                text=unknown_review_text(subject, documents),
+                sources=[{"title": "Published case reviews", "url": held[0].source_url}]
+                if held
+                else [],
+                top=hits[0].as_dict() if hits else None,
+                unknown_review=subject,
+            )
     if not hits or hits[0].score < min_score:
         return KnowledgeAnswer(confident=False, text="", top=hits[0].as_dict() if hits else None)
     best = hits[0]

@@ -280,3 +280,12 @@ def test_a_referral_start_that_may_be_danger_opens_with_999(run_action):
     )
     _, messages = run_action(ActionStartReferral(), tracker)
     assert messages[0]["text"] == DANGER_FIRST
+
+
+def test_a_review_the_corpus_does_not_hold_is_said_so_and_logged(run_action, recorded_gaps):
+    tracker = make_tracker("lessons from the Ellie review", intent="ask_knowledge")
+    _, messages = run_action(ActionSearchKnowledge(), tracker)
+    assert messages[0]["text"].startswith("I don't have a review about Ellie")
+    assert "Anna" in messages[0]["text"]  # listed among the held reviews, not answered from
+    assert messages[0]["custom"]["sources"][0]["title"] == "Published case reviews"
+    assert recorded_gaps[0].text == "lessons from the Ellie review"
