@@ -28,7 +28,14 @@ def test_redaction_cases_are_consistent():
     assert "OK" in result.stdout
 
 
-SEARCHES = {"action_search_knowledge", "action_out_of_scope", "action_default_fallback"}
+# The actions that search the knowledge base: always, or (the referral start) for a message
+# that asks about the form or the referral's content (actions/common.py `answer_if_sure`).
+SEARCHES = {
+    "action_search_knowledge",
+    "action_out_of_scope",
+    "action_default_fallback",
+    "action_start_referral",
+}
 
 
 def rules() -> list[dict]:

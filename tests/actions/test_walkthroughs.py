@@ -176,6 +176,9 @@ def test_adult_concern_prefills_the_audience(run_action):
             "make_referral",
             "Children and Families Front Door",
         ),
+        # The referral procedure answers make_referral first (front matter `intents`), not the
+        # after-referral "telling the family" passage the words also fit.
+        ("can I refer without telling the parents", "make_referral", "Children and Families"),
     ],
 )
 def test_a_referral_started_with_a_question_about_the_form_answers_it_first(

@@ -221,6 +221,7 @@ def test_a_question_during_the_stages_names_the_field_it_asks_for(flows, text, f
         ("Referral form?", True),
         ("what goes in a good referral", True),
         ("do I need consent?", True),
+        ("can I refer without telling the parents", True),
         ("i need to make a referral", False),
         ("formal complaint about a referral", False),  # whole words only
     ],
