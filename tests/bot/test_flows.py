@@ -197,6 +197,18 @@ def test_notes_that_differ_in_law_are_given_for_the_referral_audience_only(flows
             assert note in text and note not in other
 
 
+def test_not_seeking_agreement_is_explained_for_the_referral_audience(flows, contacts):
+    # An adult's route had said "the child (or adult)": the law differs (consent, capacity).
+    answers = {"referral_danger": "no", "referral_consent": "not_safe"}
+    answers["referral_category"] = "abuse_neglect"
+    child = {**answers, "referral_audience": "children", "referral_hours": "in_hours"}
+    adult = {**answers, "referral_audience": "adults"}
+    child_text = render_referral(flows["referral"], child, contacts)[0]["text"]
+    adult_text = render_referral(flows["referral"], adult, contacts)[0]["text"]
+    assert "capacity" in adult_text and "capacity" not in child_text
+    assert "significant harm" in child_text and "the child" not in adult_text
+
+
 @pytest.mark.parametrize(
     ("text", "field"),
     [
