@@ -74,6 +74,8 @@ class Answered:
 
 
 def record_answer(doc_id: str, score: float) -> None:
+    if not doc_id:  # an answer from no one document (the list of case reviews)
+        return
     for sink in _sinks:
         try:
             sink(Answered(doc_id, score))

@@ -9,7 +9,14 @@ from typing import Any
 
 import numpy as np
 
-from bot.knowledge.reviews import held_reviews, unknown_review_text, unknown_subject
+from bot.knowledge.reviews import (
+    asks_for_review_list,
+    held_reviews,
+    named_reviews,
+    review_list_text,
+    unknown_review_text,
+    unknown_subject,
+)
 from bot.knowledge.search import Hit, Retriever
 
 MAX_ANSWER_CHARS = 700
@@ -70,21 +77,25 @@ def answer_question(
         if hits:
             hits[0].score = 1.0
     else:
-        hits = retriever.search(question, encode, k=INTENT_DEPTH, audience=audience)
-        hits = _intent_first(hits, intent, min_score)[:3]
         documents = retriever.documents.values()
+        published = [
+            {"title": "Published case reviews", "url": d.source_url}
+            for d in held_reviews(documents)[:1]
+        ]
+        if asks_for_review_list(question):
+            return KnowledgeAnswer(True, review_list_text(documents), sources=published)
+        hits = retriever.search(question, encode, k=INTENT_DEPTH, audience=audience)
         subject = unknown_subject(question, hits[0].document if hits else None, documents)
         if subject:
-            held = held_reviews(documents)
             return KnowledgeAnswer(
                 confident=False,
                 text=unknown_review_text(subject, documents),
-                sources=[{"title": "Published case reviews", "url": held[0].source_url}]
-                if held
-                else [],
+                sources=published,
                 top=hits[0].as_dict() if hits else None,
                 unknown_review=subject,
             )
+        hits = _named_first(retriever, encode, question, hits, min_score)
+        hits = _intent_first(hits, intent, min_score)[:3]
     if not hits or hits[0].score < min_score:
         return KnowledgeAnswer(confident=False, text="", top=hits[0].as_dict() if hits else None)
     best = hits[0]
@@ -106,6 +117,32 @@ def answer_question(
         if h.score >= min_score * 0.9
     ]
     return KnowledgeAnswer(True, text, tentative, [source], related, best.as_dict())
+
+
+def _named_first(
+    retriever: Retriever,
+    encode: Callable[[list[str]], np.ndarray],
+    question: str,
+    hits: list[Hit],
+    min_score: float,
+) -> list[Hit]:
+    """A question naming a review the corpus holds is answered from that review: "what did the
+    Jack review say about part-time timetables" had found James's review, which shares the
+    theme. Its best passage goes first if it clears the cut-off."""
+    named = named_reviews(question, retriever.documents.values())
+    if not named or not hits or hits[0].document in named:
+        return hits
+    ids = {d.doc_id for d in named}
+    found = [h for h in hits if h.document.doc_id in ids]
+    if not found:
+        found = [
+            h
+            for h in retriever.search(question, encode, k=50, one_per_document=False)
+            if h.document.doc_id in ids
+        ][:1]
+    if not found or found[0].score < min_score:
+        return hits
+    return [found[0], *(h for h in hits if h.document.doc_id != found[0].document.doc_id)]
 
 
 def _intent_first(hits: list[Hit], intent: str | None, min_score: float) -> list[Hit]:

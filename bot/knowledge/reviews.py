@@ -136,15 +136,54 @@ def unknown_subject(
     return None if is_known(subject, documents) else subject
 
 
+def named_reviews(question: str, documents: Iterable[Document]) -> list[Document]:
+    """The case reviews whose person the question names: "what did the Jack review say about
+    part-time timetables" is Jack's review, though James's shares the theme."""
+    subject = named_subject(question)
+    if subject is None:
+        return []
+    pattern = re.compile(rf"(?<![a-z0-9]){re.escape(subject.lower())}(?![a-z0-9])")
+    return [
+        d
+        for d in documents
+        if d.type == "case-review" and any(pattern.search(n.lower()) for n in (d.title, *d.aliases))
+    ]
+
+
+_LIST_REQUEST = re.compile(
+    r"^\W*(?:(?:which|what)\s+(?:case\s+|serious\s+case\s+)?reviews\s*(?:do\s+you\s+"
+    r"(?:have|know|cover)|are\s+there|have\s+you\s+got|can\s+i\s+ask\s+about)?\W*$"
+    r"|(?:list|show\s+me|show)\s+(?:of\s+)?(?:the\s+|all\s+|your\s+)?(?:case\s+)?reviews\b"
+    r"|(?:all\s+)?(?:the\s+)?(?:local\s+|warwickshire\s+)?case\s+reviews\W*$)",
+    re.IGNORECASE,
+)
+
+
+def asks_for_review_list(question: str) -> bool:
+    """ "Which case reviews do you have?", "case reviews": the list, not one review at random."""
+    return bool(_LIST_REQUEST.search(question.strip()))
+
+
 def held_reviews(documents: Iterable[Document]) -> list[Document]:
     """The case reviews and thematic reviews the corpus holds, by title."""
     return sorted((d for d in documents if d.type in REVIEW_TYPES), key=lambda d: d.title)
 
 
-def unknown_review_text(subject: str, documents: Iterable[Document]) -> str:
+def _listed(documents: Iterable[Document]) -> str:
     held = held_reviews(documents)
     names = [d.title.split(" – ")[0] if d.type == "case-review" else d.title for d in held]
-    listed = ", ".join(names[:-1]) + (f" and {names[-1]}" if len(names) > 1 else "".join(names))
+    return ", ".join(names[:-1]) + (f" and {names[-1]}" if len(names) > 1 else "".join(names))
+
+
+def review_list_text(documents: Iterable[Document]) -> str:
+    return (
+        f"The reviews I can tell you about are: {_listed(documents)}. Ask me about any of "
+        "them, or see the partnership's published reviews."
+    )
+
+
+def unknown_review_text(subject: str, documents: Iterable[Document]) -> str:
+    listed = _listed(documents)
     return (
         f"I don't have a review about {subject}, so I won't answer from another person's "
         f"review. The reviews I can tell you about are: {listed}. Ask me about any of them, "

@@ -252,3 +252,17 @@ def test_gap_vectors_still_come_back_when_the_database_is_locked(store, tmp_path
     assert vectors.shape == (1, 384)
     with store.session() as s:
         assert s.scalars(select(GapRecord.vector_model)).one() is None
+
+
+def test_an_answer_from_no_one_document_is_not_counted():
+    # The list of case reviews answers from no document: no empty row in the health panel.
+    from bot.gaps import hook
+
+    seen: list = []
+    hook.register_sink(seen.append)
+    try:
+        hook.record_answer("", 1.0)
+        hook.record_answer("case-reviews/jack", 0.6)
+    finally:
+        hook.clear_sinks()
+    assert [a.doc_id for a in seen] == ["case-reviews/jack"]

@@ -87,3 +87,27 @@ def test_the_real_corpus_does_not_answer_from_another_person_s_review(
     if expected:
         assert f"I don't have a review about {expected}" in answer.text
         assert "Jack" in answer.text and "Child K" in answer.text  # the reviews it does hold
+
+
+def test_a_question_naming_a_held_review_is_answered_from_that_review(retriever, encode):
+    # James's review shares the theme; the practitioner asked about Jack's.
+    question = "what did the Jack review say about part-time timetables"
+    answer = answer_question(retriever, encode, question, 0.30)
+    assert answer.confident and answer.top["doc_id"] == "case-reviews/jack"
+
+
+@pytest.mark.parametrize(
+    "question, listed",
+    [
+        ("which case reviews do you have", True),
+        ("case reviews", True),
+        ("what reviews are there", True),
+        ("what case reviews mention neglect", False),  # a search: the reviews about neglect
+        ("what is a case review", False),
+    ],
+)
+def test_asking_which_reviews_there_are_gets_the_list(retriever, encode, question, listed):
+    answer = answer_question(retriever, encode, question, 0.30)
+    assert answer.text.startswith("The reviews I can tell you about are:") is listed
+    if listed:
+        assert answer.confident and "Alice and Beth" in answer.text and "Jack" in answer.text
