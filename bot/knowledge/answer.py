@@ -3,16 +3,18 @@ where to go next. Below the confidence threshold the bot says it does not know."
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from bot.knowledge.documents import Document
 from bot.knowledge.reviews import (
     asks_for_review_list,
     held_reviews,
     named_reviews,
+    named_subject,
     review_list_text,
     unknown_review_text,
     unknown_subject,
@@ -78,23 +80,22 @@ def answer_question(
             hits[0].score = 1.0
     else:
         documents = retriever.documents.values()
-        published = [
-            {"title": "Published case reviews", "url": d.source_url}
-            for d in held_reviews(documents)[:1]
-        ]
         if asks_for_review_list(question):
-            return KnowledgeAnswer(True, review_list_text(documents), sources=published)
+            return KnowledgeAnswer(
+                True, review_list_text(documents), sources=_published_reviews(documents)
+            )
         hits = retriever.search(question, encode, k=INTENT_DEPTH, audience=audience)
-        subject = unknown_subject(question, hits[0].document if hits else None, documents)
-        if subject:
+        named = named_subject(question)
+        unknown = unknown_subject(named, hits[0].document if hits else None, documents)
+        if unknown:
             return KnowledgeAnswer(
                 confident=False,
-                text=unknown_review_text(subject, documents),
-                sources=published,
+                text=unknown_review_text(unknown, documents),
+                sources=_published_reviews(documents),
                 top=hits[0].as_dict() if hits else None,
-                unknown_review=subject,
+                unknown_review=unknown,
             )
-        hits = _named_first(retriever, encode, question, hits, min_score)
+        hits = _named_first(retriever, encode, question, named, hits, min_score)
         hits = _intent_first(hits, intent, min_score)[:3]
     if not hits or hits[0].score < min_score:
         return KnowledgeAnswer(confident=False, text="", top=hits[0].as_dict() if hits else None)
@@ -119,17 +120,24 @@ def answer_question(
     return KnowledgeAnswer(True, text, tentative, [source], related, best.as_dict())
 
 
+def _published_reviews(documents: Iterable[Document]) -> list[dict[str, str]]:
+    """Where the partnership publishes its reviews (the held reviews' source page)."""
+    held = held_reviews(documents)
+    return [{"title": "Published case reviews", "url": held[0].source_url}] if held else []
+
+
 def _named_first(
     retriever: Retriever,
     encode: Callable[[list[str]], np.ndarray],
     question: str,
+    subject: str | None,
     hits: list[Hit],
     min_score: float,
 ) -> list[Hit]:
-    """A question naming a review the corpus holds is answered from that review: "what did the
-    Jack review say about part-time timetables" had found James's review, which shares the
-    theme. Its best passage goes first if it clears the cut-off."""
-    named = named_reviews(question, retriever.documents.values())
+    """A question naming a review the corpus holds (`subject`) is answered from that review:
+    "what did the Jack review say about part-time timetables" had found James's review, which
+    shares the theme. Its best passage goes first if it clears the cut-off."""
+    named = named_reviews(subject, retriever.documents.values())
     if not named or not hits or hits[0].document in named:
         return hits
     ids = {d.doc_id for d in named}

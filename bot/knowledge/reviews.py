@@ -101,12 +101,17 @@ def _subject(words: list[str], most: int) -> list[str]:
     return name
 
 
+def _whole_words(subject: str) -> re.Pattern[str]:
+    """The subject as whole words in lower-case text: "Jack" is not in "jackets"."""
+    return re.compile(rf"(?<![a-z0-9]){re.escape(subject.lower())}(?![a-z0-9])")
+
+
 def is_known(subject: str, documents: Iterable[Document]) -> bool:
     """Whether the subject is one the corpus knows: in a review's title, aliases or topics (its
     person, "Child K", or its theme), or in another document's title or topics (a theme: "the
     neglect review"). Other documents' aliases do not count: "Sarah's Law" is no review of
     Sarah."""
-    pattern = re.compile(rf"(?<![a-z0-9]){re.escape(subject.lower())}(?![a-z0-9])")
+    pattern = _whole_words(subject)
     return any(
         pattern.search(name.lower())
         for doc in documents
@@ -119,14 +124,13 @@ def is_known(subject: str, documents: Iterable[Document]) -> bool:
 
 
 def unknown_subject(
-    question: str, top: Document | None, documents: Iterable[Document]
+    subject: str | None, top: Document | None, documents: Iterable[Document]
 ) -> str | None:
-    """The subject of a review the question asks about and no document holds, or None.
+    """The review subject a question names (`named_subject`) if no document holds it, or None.
 
     "Child Q" counts wherever it comes. Any other name counts only when the search's best
     document is itself a case review: "what did the LAC review say" names a meeting, not a
     case review, and is left to the search."""
-    subject = named_subject(question)
     if subject is None:
         return None
     if not subject.lower().startswith(("child ", "baby ")) and (
@@ -136,13 +140,12 @@ def unknown_subject(
     return None if is_known(subject, documents) else subject
 
 
-def named_reviews(question: str, documents: Iterable[Document]) -> list[Document]:
-    """The case reviews whose person the question names: "what did the Jack review say about
-    part-time timetables" is Jack's review, though James's shares the theme."""
-    subject = named_subject(question)
+def named_reviews(subject: str | None, documents: Iterable[Document]) -> list[Document]:
+    """The case reviews whose person a question names (`named_subject`): "what did the Jack
+    review say about part-time timetables" is Jack's review, though James's shares the theme."""
     if subject is None:
         return []
-    pattern = re.compile(rf"(?<![a-z0-9]){re.escape(subject.lower())}(?![a-z0-9])")
+    pattern = _whole_words(subject)
     return [
         d
         for d in documents

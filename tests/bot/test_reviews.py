@@ -64,10 +64,14 @@ def test_a_name_is_known_from_a_review_or_a_theme_not_from_another_document_s_al
 
 def test_a_child_letter_counts_wherever_the_search_lands_other_names_only_on_a_review():
     briefing, review = DOCS[3], DOCS[0]
-    assert unknown_subject("what did the review of Child Z say", briefing, DOCS) == "Child Z"
-    assert unknown_subject("lessons from the Ellie review", review, DOCS) == "Ellie"
-    assert unknown_subject("what did the LAC review decide", briefing, DOCS) is None
-    assert unknown_subject("lessons from the Jack review", review, DOCS) is None
+
+    def unknown(question: str, top: Document) -> str | None:
+        return unknown_subject(named_subject(question), top, DOCS)
+
+    assert unknown("what did the review of Child Z say", briefing) == "Child Z"
+    assert unknown("lessons from the Ellie review", review) == "Ellie"
+    assert unknown("what did the LAC review decide", briefing) is None
+    assert unknown("lessons from the Jack review", review) is None
 
 
 @pytest.mark.parametrize(
