@@ -47,6 +47,10 @@ def latest_text(tracker: Tracker) -> str:
     return "" if text.startswith("/") else text
 
 
+def latest_intent(tracker: Tracker) -> str:
+    return str((tracker.latest_message.get("intent") or {}).get("name") or "")
+
+
 def latest_entity(tracker: Tracker, name: str) -> str | None:
     value = next(tracker.get_latest_entity_values(name), None)
     return str(value) if value is not None else None
@@ -99,7 +103,7 @@ def danger_first(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
     danger message just behind another reading ("missing 13 year old girl, believed to be with
     older men, it's getting dark": inform 0.34, urgent_danger 0.31); then the answer still opens
     with 999."""
-    if (tracker.latest_message.get("intent") or {}).get("name") == "urgent_danger":
+    if latest_intent(tracker) == "urgent_danger":
         return False  # the danger rule answers it with 999 already
     ranking = tracker.latest_message.get("intent_ranking") or []
     danger = next((r for r in ranking if r.get("name") == "urgent_danger"), {})
@@ -148,7 +152,7 @@ def search(tracker: Tracker, fallback_reason: str) -> KnowledgeAnswer:
         min_score,
         audience=stated_audience(tracker),
         doc_id=doc_id,
-        intent=(tracker.latest_message.get("intent") or {}).get("name"),
+        intent=latest_intent(tracker),
     )
     if not doc_id:  # a document chosen by button is fetched, not searched
         metrics.RETRIEVAL_SECONDS.observe(time.perf_counter() - started)

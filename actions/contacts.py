@@ -12,6 +12,7 @@ from actions.common import (
     answer_from_the_stage,
     answer_if_sure,
     latest_entity,
+    latest_intent,
     latest_text,
     never_fails,
     send,
@@ -82,7 +83,7 @@ def answer_with_contacts(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
     """The numbers that fit what the practitioner named (a service, out of hours, an
     audience), each with its hours and source."""
     contacts = resources.get_contacts()
-    intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
+    intent = latest_intent(tracker)
     chosen = choose_contacts(
         contacts,
         latest_entity(tracker, "service"),

@@ -15,6 +15,7 @@ from actions.common import (
     answer_from_the_stage,
     danger_first,
     intent_info,
+    latest_intent,
     latest_text,
     never_fails,
     search,
@@ -107,7 +108,7 @@ class ActionSearchKnowledge(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        intent = latest_intent(tracker)
         if intent == "inform" and names_a_contact(tracker):
             answer_with_contacts(dispatcher, tracker)
             return []

@@ -17,6 +17,7 @@ from actions.common import (
     answer_if_sure,
     danger_first,
     latest_entity,
+    latest_intent,
     latest_text,
     never_fails,
     send,
@@ -138,33 +139,35 @@ class AskFlowQuestion(Action):
         return []
 
 
+def _start_turn(tracker: Tracker) -> list[dict[str, Any]] | None:
+    """The events since the start action of this turn (None if no start action ran since the
+    practitioner's message): what it filled in and what it said."""
+    since: list[dict[str, Any]] = []
+    for event in reversed(tracker.events):
+        if event.get("event") == "action" and event.get("name") in PREFILLING_ACTIONS:
+            return since
+        if event.get("event") == "user":
+            return None
+        since.append(event)
+    return None
+
+
 def _prefilled(tracker: Tracker) -> set[str]:
     """The slots the latest start action set from what the practitioner said."""
-    filled: set[str] = set()
-    for event in reversed(tracker.events):
-        if event.get("event") == "slot" and event.get("value") is not None:
-            filled.add(str(event.get("name")))
-        elif event.get("event") == "action" and event.get("name") in PREFILLING_ACTIONS:
-            return filled
-        elif event.get("event") == "user":
-            break
-    return set()
+    return {
+        str(e.get("name"))
+        for e in _start_turn(tracker) or []
+        if e.get("event") == "slot" and e.get("value") is not None
+    }
 
 
 def _answered_at_start(tracker: Tracker) -> bool:
     """Whether the start action answered the practitioner's question (ActionStartReferral): a
     message with its sources, not the 999 line that may come before it."""
-    answered = False
-    for event in reversed(tracker.events):
-        if event.get("event") == "bot" and ((event.get("data") or {}).get("custom") or {}).get(
-            "sources"
-        ):
-            answered = True
-        elif event.get("event") == "action" and event.get("name") in PREFILLING_ACTIONS:
-            return answered
-        elif event.get("event") == "user":
-            break
-    return False
+    return any(
+        e.get("event") == "bot" and ((e.get("data") or {}).get("custom") or {}).get("sources")
+        for e in _start_turn(tracker) or []
+    )
 
 
 def _action_before(tracker: Tracker, form: str) -> str | None:
@@ -374,7 +377,7 @@ class ActionStartReferral(Action):
         danger_first(dispatcher, tracker)
         flow = flow_for_form("referral_form")
         events: list[EventType] = [SlotSet(slot, None) for slot in flow.slots]
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        intent = latest_intent(tracker)
         audience = (
             "adults" if intent == "raise_adult_concern" else latest_entity(tracker, "audience")
         )
