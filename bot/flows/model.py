@@ -252,6 +252,10 @@ def _check_shapes(name: str, data: dict[str, Any]) -> None:
         if any(not isinstance(c, str | int) for c in value or []):
             raise FlowError(f"{name}: contacts of {what} must be contact ids")
 
+    def phrases(value: Any, what: str) -> None:
+        if not isinstance(value, list) or not all(isinstance(p, str) for p in value):
+            raise FlowError(f"{name}: {what} must be a list of phrases")
+
     def source(value: Any, what: str) -> None:
         kind(value, dict, what)
         if value is not None and not all(isinstance(value.get(k), str) for k in ("title", "url")):
@@ -287,17 +291,13 @@ def _check_shapes(name: str, data: dict[str, Any]) -> None:
                 raise FlowError(f"{name}: {notes} {key} must be a text or texts by audience")
     if not isinstance(data.get("intro_after_answer", ""), str):
         raise FlowError(f"{name}: intro_after_answer must be a text")
-    answer_first = data.get("answer_first")
-    if answer_first is not None and (
-        not isinstance(answer_first, list) or not all(isinstance(p, str) for p in answer_first)
-    ):
-        raise FlowError(f"{name}: answer_first must be a list of phrases")
+    if data.get("answer_first") is not None:
+        phrases(data["answer_first"], "answer_first")
     kind(data.get("stage_questions"), dict, "stage_questions")
-    for key, phrases in (data.get("stage_questions") or {}).items():
+    for key, listed in (data.get("stage_questions") or {}).items():
         if key not in STAGE_FIELDS:
             raise FlowError(f"{name}: stage_questions {key!r} is not one of {sorted(STAGE_FIELDS)}")
-        if not isinstance(phrases, list) or not all(isinstance(p, str) for p in phrases):
-            raise FlowError(f"{name}: stage_questions {key} must be a list of phrases")
+        phrases(listed, f"stage_questions {key}")
     for key, block in (data.get("feedback") or {}).items():
         kind(block, dict, f"feedback {key}")
         source(block.get("source"), f"'source' of feedback {key}")
