@@ -25,7 +25,14 @@ from actions.common import (
 from actions.knowledge import answer_from_knowledge
 from bot import resources
 from bot.flows.model import Flow
-from bot.flows.render import NEXT_STAGE, message, render_referral, render_stage, stage_count
+from bot.flows.render import (
+    NEXT_STAGE,
+    message,
+    render_published,
+    render_referral,
+    render_stage,
+    stage_count,
+)
 from bot.gaps.hook import Gap, record_gap
 from bot.questions import looks_like_question
 
@@ -162,8 +169,9 @@ def _prefilled(tracker: Tracker) -> set[str]:
 
 
 def _answered_at_start(tracker: Tracker) -> bool:
-    """Whether the start action answered the practitioner's question (ActionStartReferral): a
-    message with its sources, not the 999 line that may come before it."""
+    """Whether the start action answered the practitioner's question (ActionStartReferral,
+    ActionStartEscalation): a message with its sources, not the 999 line that may come before
+    it."""
     return any(
         e.get("event") == "bot" and ((e.get("data") or {}).get("custom") or {}).get("sources")
         for e in _start_turn(tracker) or []
@@ -400,6 +408,11 @@ class ActionStartEscalation(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         danger_first(dispatcher, tracker)
+        flow = flow_for_form("escalation_form")
+        if flow.answers_first(latest_text(tracker)):
+            # "Where is the escalation protocol?" is answered now, from the flow's own data,
+            # rather than after the stages; the walkthrough then offers itself.
+            send(dispatcher, render_published(flow))
         return [SlotSet("escalation_topic", None), SlotSet("escalation_stage", None)]
 
 

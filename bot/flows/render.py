@@ -169,7 +169,7 @@ def render_stage(flow: Flow, topic: str, stage: int) -> list[Message]:
             sources=[{"title": flow.data["source"]["title"], "url": published.get("url", "")}],
         )
     )
-    messages.append(message(published.get("text", ""), sources=_source(flow.data.get("source"))))
+    messages.append(render_published(flow))
     summary_lines = [
         f"Summary: {flow.title}",
         f"- {flow.question('escalation_topic').text} "
@@ -180,6 +180,13 @@ def render_stage(flow: Flow, topic: str, stage: int) -> list[Message]:
     summary_lines.append(f"Current protocol: {published.get('url', '')}")
     messages.append(message("\n".join(summary_lines), copy=True))
     return messages
+
+
+def render_published(flow: Flow) -> Message:
+    """Where the current protocol is published, with its source: the walkthrough's last word,
+    and its first when that is what the practitioner asked."""
+    published = flow.data.get("published") or {}
+    return message(published.get("text", ""), sources=_source(flow.data.get("source")))
 
 
 def render_stage_answer(flow: Flow, stage: int, field_name: str) -> Message:

@@ -295,6 +295,41 @@ def test_the_walkthrough_intent_mid_walkthrough_keeps_the_answers(run_action, te
     assert expected in messages[0]["text"]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "where is the escalation protocol published",
+        "where can i find the escalation policy",
+        "link to the escalation process please",
+    ],
+)
+def test_an_escalation_started_with_where_the_protocol_is_answers_that_first(
+    run_action, flows, text
+):
+    """Only 29% of agencies knew the escalation protocol: asked where it is, the bot says so
+    now, not after the stages (the walkthrough still starts, and still ends with it)."""
+    events, messages = run_action(ActionStartEscalation(), make_tracker(text, intent="escalate"))
+    assert len(messages) == 1
+    published = flows["escalation"].data["published"]
+    assert messages[0]["text"] == published["text"]
+    assert messages[0]["custom"]["sources"][0]["url"] == flows["escalation"].data["source"]["url"]
+    assert not messages[0]["buttons"]  # the walkthrough's first question brings its own
+    assert slot_events(events) == {"escalation_topic": None, "escalation_stage": None}
+
+
+def test_after_answering_where_the_protocol_is_the_escalation_offers_itself(run_action, flows):
+    events = asked_by("escalation_form", after="action_start_escalation")
+    answer = {"custom": {"sources": [{"title": "Escalation", "url": "https://x"}]}}
+    events.insert(3, {"event": "bot", "text": "The current process ...", "data": answer})
+    tracker = make_tracker(
+        "where is the escalation protocol", active_loop="escalation_form", events=events
+    )
+    _, messages = run_action(ASK_ACTIONS["escalation_topic"](), tracker)
+    flow = flows["escalation"]
+    assert flow.intro_after_answer != flow.intro
+    assert messages[0]["text"].startswith(flow.intro_after_answer)
+
+
 def test_a_new_escalation_forgets_the_stage_an_earlier_one_reached(run_action):
     tracker = make_tracker(
         "how do I escalate",

@@ -240,4 +240,17 @@ def test_a_question_during_the_stages_names_the_field_it_asks_for(flows, text, f
 )
 def test_answers_first_matches_whole_phrases_from_the_flow_file(flows, text, expected):
     assert flows["referral"].answers_first(text) is expected
-    assert flows["escalation"].answers_first(text) is False  # it has no such phrases
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("where is the escalation protocol published?", True),
+        ("Where can I find the escalation policy", True),
+        ("i need to escalate", False),
+        ("the plan is stuck, how do i escalate", False),
+        ("unpublished draft", False),  # whole words only
+    ],
+)
+def test_escalation_answers_where_its_protocol_is_first(flows, text, expected):
+    assert flows["escalation"].answers_first(text) is expected
