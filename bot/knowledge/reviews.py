@@ -38,6 +38,15 @@ DESCRIBING = _words(
     cdop themes recurring
     """
 )
+# Meetings that are reviews too, but of a child's or adult's care, not case reviews: "LAC
+# review", "child in need review", "placement review" name no review subject.
+DESCRIBING |= _words(
+    """
+    lac cla cin cp looked after need protection conference core group placement care plan
+    planning pathway ehcp ehc iro statutory health medication strategy meeting progress six
+    monthly month months weekly yearly quarterly initial interim
+    """
+)
 STOP = _words(
     """
     the a an this that these those its his her their our your my any which what whose is was are

@@ -23,7 +23,16 @@ from bot.knowledge.reviews import is_known, named_subject, unknown_subject
         ("prada & jordan review", "Prada and Jordan"),
         ("recurring themes in child deaths reviews", None),
         ("SAR for mr smith", "Smith"),
-        ("LAC review", "LAC"),  # as typed
+        ("the JB review", "JB"),  # as typed
+        # Care-planning meetings called reviews name no case review's subject.
+        ("what is a LAC review", None),
+        ("when is the next CLA review", None),
+        ("looked after child review", None),
+        ("child in need review", None),
+        ("what happens at a CP review", None),
+        ("placement review", None),
+        ("EHCP review", None),
+        ("six monthly review", None),
         ("what did the latest review say", None),  # describes, names nobody
         ("what is a rapid review", None),
         ("is a child a victim of grooming", None),  # not Child A
