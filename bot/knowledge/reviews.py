@@ -138,8 +138,8 @@ def unknown_subject(
     """The review subject a question names (`named_subject`) if no document holds it, or None.
 
     "Child Q" counts wherever it comes. Any other name counts only when the search's best
-    document is itself a case review: "what did the LAC review say" names a meeting, not a
-    case review, and is left to the search."""
+    document is itself a case review: "what did the Ofsted review say", answered from a
+    briefing, names an inspection, not a case review, and is left to the search."""
     if subject is None:
         return None
     if not subject.lower().startswith(("child ", "baby ")) and (
@@ -195,9 +195,7 @@ def review_list_text(documents: Iterable[Document]) -> str:
 
 
 def unknown_review_text(subject: str, documents: Iterable[Document]) -> str:
-    listed = _listed(documents)
     return (
         f"I don't have a review about {subject}, so I won't answer from another person's "
-        f"review. The reviews I can tell you about are: {listed}. Ask me about any of them, "
-        "or see the partnership's published reviews."
+        f"review. {review_list_text(documents)}"
     )

@@ -80,6 +80,8 @@ def test_a_child_letter_counts_wherever_the_search_lands_other_names_only_on_a_r
     assert unknown("what did the review of Child Z say", briefing) == "Child Z"
     assert unknown("lessons from the Ellie review", review) == "Ellie"
     assert unknown("what did the LAC review decide", briefing) is None
+    assert unknown("what did the Ofsted review decide", briefing) is None  # a name, not a review's
+    assert unknown("what did the Ofsted review decide", review) == "Ofsted"
     assert unknown("lessons from the Jack review", review) is None
 
 
